@@ -1,0 +1,1 @@
+"""incidentd: the daemon, its store, pipeline, comms and interfaces."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+from daemon.config import Config
+from tests import support
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -21,3 +25,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database: SQLite, and PostgreSQL where it is reachable."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'db' / 'incidentd.db'}"
+        return
+    support.skip_without_pg()
+    async with support.pg_database_url() as url:
+        yield url
+
+
+@pytest.fixture
+async def config(tmp_path: Path, db_url: str) -> Config:
+    """A migrated test configuration on each database backend."""
+    cfg = support.make_config(tmp_path / "data", db_url)
+    await support.migrate(cfg)
+    return cfg
+
+
+@pytest.fixture
+def clock() -> support.FakeClock:
+    return support.FakeClock()

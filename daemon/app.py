@@ -1,0 +1,171 @@
+"""The daemon as one aiohttp application; every resource is a cleanup context.
+
+Start-up order: database (refuses an unmigrated schema), intake writer,
+pipeline worker, scheduler, SMTP listener. Shutdown runs in reverse after
+aiohttp has stopped accepting HTTP and let in-flight requests finish: SMTP
+stops accepting and waits for messages being stored, the scheduler stops, the
+pipeline finishes its current transaction, the writer commits what is queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import AsyncIterator
+from functools import partial
+
+from aiohttp import web
+from aiosmtpd.smtp import SMTP
+
+from daemon import api
+from daemon.clock import Clock, SystemClock
+from daemon.config import EXAMPLE_TOKEN_PREFIX, Config, split_hostport
+from daemon.intake.http import receive_webhook
+from daemon.intake.smtp import MailboxHandler
+from daemon.intake.writer import IntakeWriter
+from daemon.keys import CLOCK, CONFIG, ENGINE, RUNTIME, SESSIONS, WRITER
+from daemon.notify import build_notifier
+from daemon.pipeline import PipelineWorker
+from daemon.runtime import Runtime
+from daemon.scheduler import Scheduler
+from daemon.store.db import create_engine, session_factory
+from daemon.store.migrate import check_schema
+from daemon.web import error_middleware
+
+log = logging.getLogger(__name__)
+
+PIPELINE = web.AppKey("pipeline", PipelineWorker)
+SCHEDULER = web.AppKey("scheduler", Scheduler)
+SMTP_SERVER = web.AppKey("smtp_server", asyncio.Server)
+
+
+def build_app(
+    config: Config, *, clock: Clock | None = None, config_hint: str = ""
+) -> web.Application:
+    """The whole daemon, ready for `web.run_app` or a test client."""
+    app = web.Application(
+        client_max_size=config.server.max_body_size,
+        middlewares=[error_middleware],
+    )
+    runtime = Runtime(config)
+    app[RUNTIME] = runtime
+    app[CONFIG] = config
+    app[CLOCK] = clock or SystemClock()
+    app.router.add_post("/api/v1/webhooks/{integration}", receive_webhook)
+    api.add_routes(app)
+    app.cleanup_ctx.extend([
+        partial(_database, hint=config_hint),
+        _intake_writer,
+        _pipeline,
+        _scheduler,
+        _smtp,
+    ])
+    return app
+
+
+async def _database(app: web.Application, *, hint: str) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    engine = create_engine(config.database_url, echo=config.database.echo)
+    try:
+        await check_schema(engine, hint)
+    except BaseException:
+        await engine.dispose()
+        raise
+    app[ENGINE] = engine
+    app[SESSIONS] = session_factory(engine)
+    yield
+    await engine.dispose()
+
+
+async def _intake_writer(app: web.Application) -> AsyncIterator[None]:
+    writer = IntakeWriter(app[ENGINE], on_commit=lambda: _wake_pipeline(app))
+    writer.start()
+    app[WRITER] = writer
+    yield
+    await writer.close()
+
+
+def _wake_pipeline(app: web.Application) -> None:
+    pipeline = app.get(PIPELINE)
+    if pipeline is not None:
+        pipeline.wake()
+
+
+def _kick_outbox(app: web.Application) -> None:
+    scheduler = app.get(SCHEDULER)
+    if scheduler is not None:
+        scheduler.kick_outbox()
+
+
+async def _pipeline(app: web.Application) -> AsyncIterator[None]:
+    runtime = app[RUNTIME]
+    if not app[CONFIG].pipeline.enabled:
+        log.info("pipeline disabled: this instance only stores intake")
+        yield
+        return
+    worker = PipelineWorker(app[SESSIONS], runtime.get_config, runtime.get_renderer, app[CLOCK],
+                            on_queued=lambda: _kick_outbox(app))
+    app[PIPELINE] = worker
+    worker.start()
+    yield
+    await worker.stop()
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    runtime = app[RUNTIME]
+    scheduler = Scheduler(app[SESSIONS], runtime.get_config, runtime.get_renderer,
+                          build_notifier(app[CONFIG]), app[CLOCK], runtime.instance)
+    app[SCHEDULER] = scheduler
+    scheduler.start()
+    yield
+    await scheduler.stop()
+
+
+async def _smtp(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    if config.server.smtp is None:
+        yield
+        return
+    runtime = app[RUNTIME]
+    handler = MailboxHandler(app[WRITER], app[CLOCK], lambda: runtime.smtp_addresses,
+                             config.server.max_recipients)
+    sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
+
+    def factory() -> SMTP:
+        protocol = SMTP(handler, hostname=config.server.hostname, ident="incidentd ESMTP",
+                        data_size_limit=config.server.max_message_size, enable_SMTPUTF8=True,
+                        decode_data=False, timeout=300)
+        sessions.add(protocol)
+        return protocol
+
+    host, port = split_hostport(config.server.smtp)
+    server = await asyncio.get_running_loop().create_server(factory, host=host, port=port)
+    app[SMTP_SERVER] = server
+    log.info("smtp listening on %s", _bound(server))
+    yield
+    server.close()
+    await handler.wait_idle(config.server.shutdown_timeout.total_seconds())
+    for protocol in list(sessions):
+        if protocol.transport is not None:
+            protocol.transport.close()
+    await server.wait_closed()
+
+
+def _bound(server: asyncio.Server) -> str:
+    return ", ".join(f"{s.getsockname()[0]}:{s.getsockname()[1]}" for s in server.sockets)
+
+
+def warn_about_example_tokens(config: Config) -> None:
+    """Example tokens are public; say so loudly when listening beyond loopback."""
+    host, _ = split_hostport(config.server.http)
+    if host in ("127.0.0.1", "::1", "localhost"):
+        return
+    names = [f"integrations.{n}" for n, i in config.integrations.items()
+             if i.token and i.token.get_secret_value().startswith(EXAMPLE_TOKEN_PREFIX)]
+    names += [f"api.tokens.{t.name}" for t in config.api.tokens
+              if t.token.get_secret_value().startswith(EXAMPLE_TOKEN_PREFIX)]
+    for name in names:
+        log.warning("%s uses an example token while HTTP listens on %s; anyone who has read "
+                    "the example configuration can use it. Set your own token.",
+                    name, config.server.http)

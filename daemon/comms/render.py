@@ -1,0 +1,82 @@
+"""Render mail templates: jinja2, strict undefined, autoescape on HTML only.
+
+Users override any template from their own directory; the shipped templates
+are the fallback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+
+def shipped_templates_dir() -> Path:
+    """The templates that come with incidentd (source tree or installed share/)."""
+    candidates = [
+        Path(__file__).resolve().parents[2] / "templates",
+        Path(sys.prefix) / "share" / "incidentd" / "templates",
+    ]
+    for candidate in candidates:
+        if (candidate / "mail").is_dir():
+            return candidate
+    raise FileNotFoundError("shipped templates not found in " + ", ".join(map(str, candidates)))
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMail:
+    """Subject and both bodies of one mail."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def _when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
+    return value.strftime(fmt) if value is not None else "—"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+class Renderer:
+    """Renders `mail/<kind>.{subject,txt,html}.j2`."""
+
+    def __init__(self, override_dir: Path | None = None) -> None:
+        search = [str(override_dir)] if override_dir else []
+        search.append(str(shipped_templates_dir()))
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(search),
+            undefined=jinja2.StrictUndefined,
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
+                                                default_for_string=False, default=False),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["when"] = _when
+        self.env.filters["duration"] = _duration
+
+    def render(self, kind: str, context: Mapping[str, Any]) -> RenderedMail:
+        """Render the three parts of mail `kind`."""
+        subject = self.env.get_template(f"mail/{kind}.subject.j2").render(context)
+        return RenderedMail(
+            subject=" ".join(subject.split()),
+            text=self.env.get_template(f"mail/{kind}.txt.j2").render(context),
+            html=self.env.get_template(f"mail/{kind}.html.j2").render(context),
+        )

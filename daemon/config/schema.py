@@ -1,0 +1,245 @@
+"""The configuration file's shape: one frozen, strict pydantic model per TOML table.
+
+Every field documents its default; `examples/incidentd.toml` mirrors this file.
+"""
+
+from __future__ import annotations
+
+import socket
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+
+import parsers
+from daemon.config.types import STRICT, Address, Duration, HostPort, Size
+from daemon.triage.schema import TriageConfig
+from parsers import ReportStatus, Severity
+
+EXAMPLE_TOKEN_PREFIX = "example-"
+
+
+class ServerConfig(BaseModel):
+    """`[server]`: listeners, data directory, limits."""
+
+    model_config = STRICT
+
+    http: HostPort = "127.0.0.1:8080"
+    smtp: HostPort | None = Field("127.0.0.1:2525", description="empty to disable SMTP")
+    data_dir: Path = Path("var")
+    hostname: str = Field(default_factory=socket.gethostname,
+                          description="name in the SMTP banner and in Message-IDs")
+    max_body_size: Size = Field(1024 * 1024, description="largest webhook body")
+    max_message_size: Size = Field(25 * 1024 * 1024, description="largest mail (SMTP 552)")
+    max_recipients: int = Field(50, ge=1)
+    shutdown_timeout: Duration = timedelta(seconds=10)
+
+    @field_validator("smtp", mode="before")
+    @classmethod
+    def _empty_disables(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+class DatabaseConfig(BaseModel):
+    """`[database]`: any SQLAlchemy async URL; SQLite under data_dir by default."""
+
+    model_config = STRICT
+
+    url: str | None = Field(None, description="default sqlite+aiosqlite:///<data_dir>/incidentd.db")
+    echo: bool = False
+
+
+class MailboxConfig(BaseModel):
+    """`[mailbox]`: the incident mailbox addresses SMTP accepts mail for."""
+
+    model_config = STRICT
+
+    addresses: list[Address] = Field(default_factory=lambda: ["incidents@localhost"], min_length=1)
+
+
+class IntegrationConfig(BaseModel):
+    """`[integrations.NAME]`: one webhook endpoint, its parser, auth and defaults."""
+
+    model_config = STRICT
+
+    type: str = Field(description="parser name")
+    token: SecretStr | None = Field(None, description="bearer token or ?token=")
+    enabled: bool = True
+    lists: list[str] = Field(default_factory=list, description="stakeholder lists to add")
+    severity_map: dict[str, Severity] = Field(default_factory=dict)
+    status_map: dict[str, ReportStatus] = Field(default_factory=dict)
+    fields: dict[str, str] = Field(default_factory=dict, description="generic: field → path")
+    items: str | None = Field(None, description="generic: path to an array of alerts")
+    max_attachment_size: Size = Field(10 * 1024 * 1024)
+
+    @field_validator("type")
+    @classmethod
+    def _known_parser(cls, value: str) -> str:
+        webhook_types = sorted(set(parsers.REGISTRY) - {"email"})
+        if value == "email":
+            raise ValueError("mail reaches incidentd over SMTP ([mailbox]), not as a webhook")
+        if value not in parsers.REGISTRY:
+            raise ValueError(f"unknown type {value!r}; known: {', '.join(webhook_types)}")
+        return value
+
+    def parser_options(self) -> dict[str, Any]:
+        """The options handed to the parser in `RawInput.options`."""
+        return {
+            "severity_map": {k: str(v) for k, v in self.severity_map.items()},
+            "status_map": {k: str(v) for k, v in self.status_map.items()},
+            "fields": dict(self.fields),
+            "items": self.items,
+            "max_attachment_bytes": self.max_attachment_size,
+        }
+
+
+class ApiToken(BaseModel):
+    """`[[api.tokens]]`: a bearer token for the HTTP API and its role."""
+
+    model_config = STRICT
+
+    name: str = Field(min_length=1)
+    token: SecretStr
+    role: Literal["read", "respond", "admin"] = "read"
+
+
+class ApiConfig(BaseModel):
+    """`[api]`."""
+
+    model_config = STRICT
+
+    tokens: list[ApiToken] = Field(default_factory=list)
+
+
+class SmtpRelayConfig(BaseModel):
+    """`[notify.smtp]`: the relay outgoing mail goes through when backend = "smtp"."""
+
+    model_config = STRICT
+
+    host: str = "localhost"
+    port: int = Field(25, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout: Duration = timedelta(seconds=30)
+
+
+class NotifyConfig(BaseModel):
+    """`[notify]`: how outgoing mail leaves."""
+
+    model_config = STRICT
+
+    backend: Literal["maildir", "smtp"] = "maildir"
+    sender: str = Field("incidentd <incidentd@localhost>", alias="from")
+    maildir: Path | None = Field(None, description="default <data_dir>/mail")
+    smtp: SmtpRelayConfig = Field(default_factory=SmtpRelayConfig)
+    retry_initial: Duration = timedelta(seconds=30)
+    retry_max_interval: Duration = timedelta(hours=1)
+    retry_max_age: Duration = timedelta(days=2)
+
+
+class CadenceConfig(BaseModel):
+    """`[cadence]`: how often stakeholders get a status update, per priority."""
+
+    model_config = STRICT
+
+    p1: Duration = timedelta(minutes=30)
+    p2: Duration = timedelta(hours=1)
+    p3: Duration = timedelta(hours=4)
+    p4: Duration = timedelta(days=1)
+
+    def for_priority(self, priority: int) -> timedelta:
+        """The update interval for `priority` (1-4)."""
+        value: timedelta = getattr(self, f"p{min(max(priority, 1), 4)}")
+        return value
+
+
+class CorrelateConfig(BaseModel):
+    """`[correlate]`: when reports join an existing incident."""
+
+    model_config = STRICT
+
+    group_window: Duration = Field(timedelta(hours=1),
+                                   description="a group key joins an open incident this recent")
+    auto_resolve: bool = Field(True, description="resolve when all alerts resolved")
+
+
+class PipelineConfig(BaseModel):
+    """`[pipeline]`: the worker that turns stored intake into incidents."""
+
+    model_config = STRICT
+
+    enabled: bool = Field(True, description="false: intake only, another instance processes")
+    poll_interval: Duration = timedelta(seconds=2)
+
+
+class SchedulerConfig(BaseModel):
+    """`[scheduler]`: the periodic ticks."""
+
+    model_config = STRICT
+
+    updates_interval: Duration = timedelta(seconds=30)
+    outbox_interval: Duration = timedelta(seconds=5)
+
+
+class TemplatesConfig(BaseModel):
+    """`[templates]`: a directory whose files override the shipped templates."""
+
+    model_config = STRICT
+
+    dir: Path | None = None
+
+
+class Config(BaseModel):
+    """The whole configuration file."""
+
+    model_config = STRICT
+
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    mailbox: MailboxConfig = Field(default_factory=MailboxConfig)
+    integrations: dict[str, IntegrationConfig] = Field(default_factory=dict)
+    api: ApiConfig = Field(default_factory=ApiConfig)
+    lists: dict[str, list[Address]] = Field(default_factory=dict)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    triage: TriageConfig = Field(default_factory=TriageConfig)
+    cadence: CadenceConfig = Field(default_factory=CadenceConfig)
+    correlate: CorrelateConfig = Field(default_factory=CorrelateConfig)
+    pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    templates: TemplatesConfig = Field(default_factory=TemplatesConfig)
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        known = set(self.lists)
+        refs: list[tuple[str, str]] = [("triage.default_lists", n)
+                                       for n in self.triage.default_lists]
+        refs += [(f"integrations.{name}.lists", n)
+                 for name, integration in self.integrations.items() for n in integration.lists]
+        refs += [(f"triage.rules.{i}.set.lists", n)
+                 for i, rule in enumerate(self.triage.rules) for n in rule.set.lists]
+        for where, name in refs:
+            if name not in known:
+                raise ValueError(f"{where}: unknown list {name!r}; define it under [lists]")
+        for i, rule in enumerate(self.triage.rules):
+            for name in rule.match.integration:
+                if name not in self.integrations:
+                    raise ValueError(f"triage.rules.{i}.match.integration: unknown integration "
+                                     f"{name!r}")
+        tokens = [t.token.get_secret_value() for t in self.api.tokens]
+        if len(set(tokens)) != len(tokens):
+            raise ValueError("api.tokens: two tokens have the same value")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        """The configured URL, or the SQLite file under the data directory."""
+        if self.database.url:
+            return self.database.url
+        return f"sqlite+aiosqlite:///{self.server.data_dir / 'incidentd.db'}"
+
+    @property
+    def maildir_path(self) -> Path:
+        """Where the Maildir notifier writes."""
+        return self.notify.maildir or self.server.data_dir / "mail"

@@ -1,0 +1,102 @@
+"""Value types used across the configuration: durations, listen addresses, addresses."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, ConfigDict, PlainSerializer
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+
+STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Accept `90`, `"90s"`, `"30m"`, `"4h"`, `"1d"`, `"2w"` (bare numbers are seconds)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or text like '30m'")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    else:
+        raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 30m, 4h or 1d")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest exact `30m`-style spelling of `value`."""
+    seconds = value.total_seconds()
+    for unit in ("w", "d", "h", "m"):
+        size = _UNITS[unit]
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+Duration = Annotated[
+    timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)
+]
+
+
+def parse_hostport(value: Any) -> str:
+    """Validate `host:port` (IPv6 as `[::1]:8080`); return it normalised."""
+    if not isinstance(value, str) or ":" not in value:
+        raise ValueError(f"{value!r} is not HOST:PORT")
+    host, _, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not host:
+        raise ValueError(f"{value!r} has no host; use 0.0.0.0 or :: to listen everywhere")
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{value!r} has no valid port (0-65535)")
+    return f"[{host}]:{int(port)}" if ":" in host else f"{host}:{int(port)}"
+
+
+HostPort = Annotated[str, BeforeValidator(parse_hostport)]
+
+
+def split_hostport(value: str) -> tuple[str, int]:
+    """Split a validated `HostPort` into host and port."""
+    host, _, port = value.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def parse_address(value: Any) -> str:
+    """A bare mail address, lower-cased (`local@domain`)."""
+    if not isinstance(value, str):
+        raise ValueError("an address must be text")
+    address = value.strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or " " in address or "<" in address:
+        raise ValueError(f"{value!r} is not a bare mail address like ops@example.org")
+    return address
+
+
+Address = Annotated[str, BeforeValidator(parse_address)]
+
+
+def parse_size(value: Any) -> int:
+    """Byte sizes: `1048576`, `"512k"`, `"10M"`, `"1G"` (binary multiples)."""
+    if isinstance(value, bool):
+        raise ValueError("a size is a number of bytes or text like '10M'")
+    if isinstance(value, int):
+        size = value
+    elif isinstance(value, str) and (match := re.fullmatch(r"\s*(\d+)\s*([kKmMgG]?)i?[bB]?\s*",
+                                                            value)):
+        size = int(match.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[
+            match.group(2).lower()]
+    else:
+        raise ValueError(f"{value!r} is not a size; write e.g. 1048576, 512k or 10M")
+    if size <= 0:
+        raise ValueError("a size must be positive")
+    return size
+
+
+Size = Annotated[int, BeforeValidator(parse_size)]

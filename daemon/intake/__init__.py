@@ -1,0 +1,1 @@
+"""Intake: authenticate, bound, store the raw report, acknowledge. Nothing else."""

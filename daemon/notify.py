@@ -1,0 +1,23 @@
+"""Build the configured notifier."""
+
+from __future__ import annotations
+
+from daemon.config import Config
+from notifiers import Notifier
+from notifiers.maildir import MaildirNotifier
+from notifiers.smtp import RelaySettings, SmtpNotifier
+
+
+def build_notifier(config: Config) -> Notifier:
+    """The notifier `[notify] backend` names."""
+    if config.notify.backend == "smtp":
+        relay = config.notify.smtp
+        return SmtpNotifier(RelaySettings(
+            host=relay.host,
+            port=relay.port,
+            security=relay.security,
+            username=relay.username,
+            password=relay.password.get_secret_value() if relay.password else None,
+            timeout=relay.timeout.total_seconds(),
+        ))
+    return MaildirNotifier(config.maildir_path)

@@ -1,0 +1,90 @@
+"""Periodic work on APScheduler: due status updates and outbox delivery.
+
+Jobs only query and enqueue (updates) or claim and deliver (outbox); the
+decisions live in `daemon.comms`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from daemon.clock import Clock
+from daemon.comms import Renderer, send_due_updates
+from daemon.comms.outbox import deliver_due
+from daemon.config import Config
+from daemon.work import Work
+from notifiers import Notifier
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    """Owns the APScheduler instance and the two periodic jobs."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        config: Callable[[], Config],
+        renderer: Callable[[], Renderer],
+        notifier: Notifier,
+        clock: Clock,
+        instance: str,
+    ) -> None:
+        self._sessions = sessions
+        self._config = config
+        self._renderer = renderer
+        self._notifier = notifier
+        self._clock = clock
+        self._instance = instance
+        self._scheduler: AsyncIOScheduler | None = None
+
+    def start(self) -> None:
+        """Schedule both jobs, first run now."""
+        config = self._config().scheduler
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None,
+                  "next_run_time": datetime.now(UTC)}
+        scheduler.add_job(self.tick_updates, "interval", id="updates",
+                          seconds=config.updates_interval.total_seconds(), **common)
+        scheduler.add_job(self.tick_outbox, "interval", id="outbox",
+                          seconds=config.outbox_interval.total_seconds(), **common)
+        scheduler.start()
+        self._scheduler = scheduler
+
+    async def stop(self) -> None:
+        """Stop scheduling, then try one last delivery round."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+
+    def kick_outbox(self) -> None:
+        """Deliver soon: something was just queued."""
+        if self._scheduler is not None:
+            job = self._scheduler.get_job("outbox")
+            if job is not None:
+                job.modify(next_run_time=datetime.now(UTC))
+
+    async def tick_updates(self) -> int:
+        """Queue due status updates; return how many incidents were due."""
+        config, renderer, now = self._config(), self._renderer(), self._clock.now()
+
+        def run(session: Session) -> int:
+            return send_due_updates(Work(session=session, config=config, now=now), renderer)
+
+        async with self._sessions.begin() as session:
+            due = await session.run_sync(run)
+        if due:
+            log.info("scheduler: %d status update(s) due", due)
+            self.kick_outbox()
+        return due
+
+    async def tick_outbox(self) -> int:
+        """Deliver due outbox messages; return how many were sent."""
+        return await deliver_due(self._sessions, self._notifier, self._config(), self._clock,
+                                 instance=self._instance)

@@ -1,0 +1,1 @@
+"""The incident store: models, engine, migrations, queries."""

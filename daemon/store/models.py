@@ -1,0 +1,357 @@
+"""The tables that last (DESIGN §3), as SQLAlchemy 2 typed models.
+
+ORM objects never leave `daemon`: the API and CLI turn them into plain dicts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+INCIDENT_KEY_PREFIX = "INC-"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes in and out, stored as UTC on every backend.
+
+    SQLite keeps no zone, so values are written as naive UTC and read back aware.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive values; store UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use timezone-aware values")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return aware UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the shared type map."""
+
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: Json, list[Any]: Json}
+
+
+class IntakeStatus(StrEnum):
+    """Where a raw report is in the pipeline."""
+
+    ACCEPTED = "accepted"  # stored and acknowledged, not processed yet
+    PARSED = "parsed"  # turned into reports
+    QUARANTINED = "quarantined"  # could not be parsed; see reason
+    IGNORED = "ignored"  # understood, but not an incident (auto-reply, handshake, …)
+
+
+class IncidentStatus(StrEnum):
+    """The SOP's incident statuses."""
+
+    REPORTED = "reported"
+    TRIAGED = "triaged"
+    RESPONDING = "responding"
+    CONTAINED = "contained"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    DISMISSED = "dismissed"
+
+
+OPEN_STATUSES = (
+    IncidentStatus.REPORTED,
+    IncidentStatus.TRIAGED,
+    IncidentStatus.RESPONDING,
+    IncidentStatus.CONTAINED,
+)
+
+
+class OutboxState(StrEnum):
+    """Delivery state of an outgoing message."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a deliverer; the lease says until when
+    SENT = "sent"
+    FAILED = "failed"  # permanent failure or retry age exceeded
+
+
+class Intake(Base):
+    """A raw report exactly as received; committed before the sender is acknowledged."""
+
+    __tablename__ = "intake"
+    __table_args__ = (Index("ix_intake_status_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(16))  # smtp | webhook | api
+    integration: Mapped[str | None] = mapped_column(String(128))
+    peer: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    mail_from: Mapped[str | None] = mapped_column(String(512))
+    rcpt_to: Mapped[list[Any] | None]
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=IntakeStatus.ACCEPTED)
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None]
+    processed_at: Mapped[datetime | None]
+
+
+class Incident(Base):
+    """An incident: what happened, its triage, its lifecycle timestamps."""
+
+    __tablename__ = "incident"
+    __table_args__ = (
+        Index("ix_incident_status", "status"),
+        Index("ix_incident_group", "group_key", "status"),
+        Index("ix_incident_next_update", "next_update_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=IncidentStatus.REPORTED)
+    severity: Mapped[str | None] = mapped_column(String(8))
+    impact: Mapped[str | None] = mapped_column(String(8))
+    urgency: Mapped[str | None] = mapped_column(String(8))
+    priority: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(String(64))
+    service: Mapped[str | None] = mapped_column(String(255))
+    location: Mapped[str | None] = mapped_column(String(255))
+    reporter: Mapped[str | None] = mapped_column(String(512))
+    source: Mapped[str | None] = mapped_column(String(16))
+    integration: Mapped[str | None] = mapped_column(String(128))
+    group_key: Mapped[str | None] = mapped_column(String(1024))
+    lists: Mapped[list[Any]] = mapped_column(default=list)
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    discovered_at: Mapped[datetime | None]
+    reported_at: Mapped[datetime]
+    triaged_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(512))
+    responding_at: Mapped[datetime | None]
+    contained_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    dismissed_at: Mapped[datetime | None]
+    dismiss_reason: Mapped[str | None] = mapped_column(Text)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    eta: Mapped[datetime | None]
+    response_plan: Mapped[str | None] = mapped_column(String(128))
+    assignee: Mapped[str | None] = mapped_column(String(512))
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    resolution_summary: Mapped[str | None] = mapped_column(Text)
+    next_update_at: Mapped[datetime | None]
+    last_update_at: Mapped[datetime | None]
+    updates_sent: Mapped[int] = mapped_column(Integer, default=0)
+    thread_message_id: Mapped[str | None] = mapped_column(String(512))
+    updated_at: Mapped[datetime]
+
+    alerts: Mapped[list[Alert]] = relationship(back_populates="incident", lazy="raise")
+
+    @property
+    def key(self) -> str:
+        """The human key, `INC-123`."""
+        return f"{INCIDENT_KEY_PREFIX}{self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        """True until resolved, closed or dismissed."""
+        return self.status in OPEN_STATUSES
+
+
+def parse_incident_key(key: str) -> int | None:
+    """`INC-123` (or `123`) → 123; None when it is not a key."""
+    text = key.strip().upper().removeprefix(INCIDENT_KEY_PREFIX)
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+class Alert(Base):
+    """One distinct monitoring signal (dedup key) on an incident."""
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        Index("ix_alert_dedup", "dedup_key", "status"),
+        Index("ix_alert_incident", "incident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    integration: Mapped[str | None] = mapped_column(String(128))
+    dedup_key: Mapped[str] = mapped_column(String(1024))
+    status: Mapped[str] = mapped_column(String(16))  # firing | acknowledged | resolved
+    title: Mapped[str] = mapped_column(String(500))
+    severity: Mapped[str | None] = mapped_column(String(8))
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    flapping: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    incident: Mapped[Incident] = relationship(back_populates="alerts", lazy="raise")
+
+
+class Report(Base):
+    """One parsed report, linked to its raw intake row and to what it touched."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        Index("ix_report_incident", "incident_id"),
+        Index("ix_report_intake", "intake_id"),
+        Index("ix_report_message_id", "message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intake.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(500))
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    message_id: Mapped[str | None] = mapped_column(String(512))
+    sender: Mapped[str | None] = mapped_column(String(512))
+    outcome: Mapped[str] = mapped_column(String(32))  # opened | updated | resolved | …
+    data: Mapped[dict[str, Any]]
+
+
+class Timeline(Base):
+    """Every state change of an incident: who, when, what, why."""
+
+    __tablename__ = "timeline"
+    __table_args__ = (Index("ix_timeline_incident", "incident_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(512))
+    source: Mapped[str] = mapped_column(String(16))  # api|cli|email|rule|monitoring|system
+    kind: Mapped[str] = mapped_column(String(32))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any] | None]
+
+
+class Task(Base):
+    """A response-plan checklist item or a review action item."""
+
+    __tablename__ = "task"
+    __table_args__ = (Index("ix_task_incident", "incident_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="checklist")  # checklist|action
+    title: Mapped[str] = mapped_column(String(500))
+    owner: Mapped[str | None] = mapped_column(String(512))
+    due_at: Mapped[datetime | None]
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open|done|skipped
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class Outbox(Base):
+    """A rendered outgoing message and its delivery state."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+        Index("ix_outbox_incident", "incident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    message_id: Mapped[str] = mapped_column(String(512), unique=True)
+    envelope_from: Mapped[str] = mapped_column(String(512))
+    recipients: Mapped[list[Any]]
+    subject: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16), default=OutboxState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class Review(Base):
+    """The post-incident review."""
+
+    __tablename__ = "review"
+    __table_args__ = (UniqueConstraint("incident_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    findings: Mapped[str] = mapped_column(Text, default="")
+    went_well: Mapped[str] = mapped_column(Text, default="")
+    went_badly: Mapped[str] = mapped_column(Text, default="")
+    recommendations: Mapped[list[Any]] = mapped_column(default=list)
+    completed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StoredAttachment(Base):
+    """A file that came with a report (email attachments)."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_incident", "incident_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    filename: Mapped[str] = mapped_column(String(512))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Silence(Base):
+    """A maintenance window or silence: matching reports are stored, not raised."""
+
+    __tablename__ = "silence"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255))
+    matchers: Mapped[dict[str, Any]]
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime]

@@ -1,0 +1,143 @@
+"""Queries, keyword-only and named for what they return. Helpers never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from daemon.store.models import (
+    OPEN_STATUSES,
+    Alert,
+    Incident,
+    Intake,
+    IntakeStatus,
+    Outbox,
+    OutboxState,
+    Report,
+    Timeline,
+)
+
+
+def skip_locked(session: Session) -> bool:
+    """PostgreSQL claims rows with FOR UPDATE SKIP LOCKED; SQLite has one writer anyway."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def get_accepted_intake_ids(session: Session, *, after_id: int = 0, limit: int = 100
+                            ) -> Sequence[int]:
+    """Ids of intake rows still waiting for the pipeline, in received order."""
+    query = (select(Intake.id).where(Intake.status == IntakeStatus.ACCEPTED,
+                                     Intake.id > after_id)
+             .order_by(Intake.id).limit(limit))
+    return session.scalars(query).all()
+
+
+def claim_intake(session: Session, *, intake_id: int) -> Intake | None:
+    """Lock an accepted intake row for processing; None if gone or taken."""
+    query = select(Intake).where(Intake.id == intake_id, Intake.status == IntakeStatus.ACCEPTED)
+    if skip_locked(session):
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).first()
+
+
+def get_incident(session: Session, *, incident_id: int) -> Incident | None:
+    """The incident with this id."""
+    return session.get(Incident, incident_id)
+
+
+def get_open_alert(session: Session, *, integration: str | None, dedup_key: str
+                   ) -> Alert | None:
+    """The alert with this dedup key on an open incident."""
+    query = (select(Alert).join(Incident, Alert.incident_id == Incident.id)
+             .where(Alert.dedup_key == dedup_key, Alert.integration == integration,
+                    Incident.status.in_(OPEN_STATUSES))
+             .order_by(Alert.id.desc()).limit(1))
+    return session.scalars(query).first()
+
+
+def get_open_incident_by_group(session: Session, *, group_key: str, since: datetime
+                               ) -> Incident | None:
+    """The newest open incident of this group that was reported after `since`."""
+    query = (select(Incident)
+             .where(Incident.group_key == group_key, Incident.status.in_(OPEN_STATUSES),
+                    Incident.reported_at >= since)
+             .order_by(Incident.id.desc()).limit(1))
+    return session.scalars(query).first()
+
+
+def count_unresolved_alerts(session: Session, *, incident_id: int) -> int:
+    """Alerts of the incident that are not resolved."""
+    query = select(func.count()).select_from(Alert).where(
+        Alert.incident_id == incident_id, Alert.status != "resolved")
+    return int(session.scalar(query) or 0)
+
+
+def get_alerts(session: Session, *, incident_id: int) -> Sequence[Alert]:
+    """Alerts of an incident, oldest first."""
+    return session.scalars(select(Alert).where(Alert.incident_id == incident_id)
+                           .order_by(Alert.id)).all()
+
+
+def get_timeline(session: Session, *, incident_id: int) -> Sequence[Timeline]:
+    """Timeline entries of an incident, oldest first."""
+    return session.scalars(select(Timeline).where(Timeline.incident_id == incident_id)
+                           .order_by(Timeline.id)).all()
+
+
+def get_reports_for_intake(session: Session, *, intake_id: int) -> Sequence[Report]:
+    """Reports parsed from one intake row."""
+    return session.scalars(select(Report).where(Report.intake_id == intake_id)
+                           .order_by(Report.position)).all()
+
+
+def get_incidents(
+    session: Session,
+    *,
+    statuses: Sequence[str] = (),
+    priority: int | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[Incident]:
+    """Incidents, newest first, filtered."""
+    query = select(Incident).order_by(Incident.id.desc()).limit(limit).offset(offset)
+    if statuses:
+        query = query.where(Incident.status.in_(statuses))
+    if priority is not None:
+        query = query.where(Incident.priority == priority)
+    if since is not None:
+        query = query.where(Incident.reported_at >= since)
+    return session.scalars(query).all()
+
+
+def claim_due_updates(session: Session, *, now: datetime, limit: int = 100
+                      ) -> Sequence[Incident]:
+    """Open incidents whose next status update is due, locked for this transaction."""
+    query = (select(Incident)
+             .where(Incident.status.in_(OPEN_STATUSES), Incident.next_update_at <= now)
+             .order_by(Incident.next_update_at).limit(limit))
+    if skip_locked(session):
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).all()
+
+
+def claim_due_outbox(session: Session, *, now: datetime, limit: int = 20) -> Sequence[Outbox]:
+    """Pending messages whose next attempt is due, locked for this transaction."""
+    query = (select(Outbox)
+             .where(Outbox.state == OutboxState.PENDING, Outbox.next_attempt_at <= now)
+             .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit))
+    if skip_locked(session):
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).all()
+
+
+def get_stale_sending(session: Session, *, now: datetime) -> Sequence[Outbox]:
+    """Messages claimed for sending whose lease ran out (the sender died mid-send)."""
+    query = select(Outbox).where(Outbox.state == OutboxState.SENDING,
+                                 Outbox.claimed_until < now)
+    if skip_locked(session):
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).all()

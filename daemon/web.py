@@ -1,0 +1,55 @@
+"""HTTP plumbing shared by the webhook and API handlers: JSON errors, logging."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def json_error(status: int, message: str, *, field: str | None = None,
+               **extra: Any) -> web.Response:
+    """`{"error": message, "field": field}` with `status`."""
+    return web.json_response({"error": message, "field": field, **extra}, status=status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every error answers JSON; nothing leaks a stack trace."""
+    try:
+        return await handler(request)
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.app._client_max_size  # the limit aiohttp enforced
+        return json_error(413, f"body too large; the limit is {limit} bytes", field="body")
+    except web.HTTPMethodNotAllowed as exc:
+        response = json_error(405, f"method {exc.method} not allowed here; "
+                                   f"use {', '.join(sorted(exc.allowed_methods))}")
+        response.headers["Allow"] = ", ".join(sorted(exc.allowed_methods))
+        return response
+    except web.HTTPNotFound:
+        return json_error(404, f"no such resource: {request.path}")
+    except web.HTTPException as exc:
+        if exc.status >= 400:
+            return json_error(exc.status, exc.reason)
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return json_error(500, "internal error; see the daemon log")
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request, without the query string (it may carry a token)."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse,
+            time: float) -> None:
+        """See `AbstractAccessLogger`."""
+        self.logger.info("http %s %s status=%d bytes=%d ms=%.1f peer=%s",
+                         request.method, request.path, response.status,
+                         response.body_length, time * 1000, request.remote)

@@ -1,0 +1,76 @@
+"""One unit of work: a session, the configuration, the time, and what changed.
+
+Lifecycle code records `Event`s here; comms turns them into outbox messages in
+the same transaction, so a change and the mail it causes commit together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from daemon.config import Config
+from daemon.store.models import Incident
+
+
+class ActorSource(StrEnum):
+    """Which interface a change came through."""
+
+    API = "api"
+    CLI = "cli"
+    EMAIL = "email"
+    RULE = "rule"
+    MONITORING = "monitoring"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who made a change, and through what."""
+
+    name: str
+    source: ActorSource
+
+
+SYSTEM = Actor("incidentd", ActorSource.SYSTEM)
+
+
+class EventKind(StrEnum):
+    """Changes stakeholders may need to hear about."""
+
+    OPENED = "opened"
+    STATUS = "status"
+    PRIORITY = "priority"
+    SEVERITY = "severity"
+    ETA = "eta"
+    NOTE = "note"
+    ALERT = "alert"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened to an incident in this unit of work."""
+
+    kind: EventKind
+    incident: Incident
+    actor: Actor
+    old: Any = None
+    new: Any = None
+
+
+@dataclass(slots=True)
+class Work:
+    """The context every lifecycle and comms function takes."""
+
+    session: Session
+    config: Config
+    now: datetime
+    events: list[Event] = field(default_factory=list)
+
+    def emit(self, event: Event) -> None:
+        """Record `event` for comms."""
+        self.events.append(event)

@@ -1,0 +1,65 @@
+"""Deliver through an SMTP relay with aiosmtplib (plain, STARTTLS or implicit TLS)."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+
+import aiosmtplib
+
+from notifiers import OutgoingMessage, PermanentDeliveryError, TemporaryDeliveryError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RelaySettings:
+    """Where and how to reach the relay."""
+
+    host: str
+    port: int = 25
+    security: str = "none"  # none | starttls | tls
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+    tls_context: ssl.SSLContext | None = None
+
+
+class SmtpNotifier:
+    """One connection per message: simple, and robust against idle relay timeouts."""
+
+    def __init__(self, settings: RelaySettings) -> None:
+        self.settings = settings
+
+    async def deliver(self, message: OutgoingMessage) -> None:
+        """See `Notifier`. 4xx and network errors are temporary, 5xx permanent."""
+        s = self.settings
+        try:
+            errors, _ = await aiosmtplib.send(
+                message.raw,
+                sender=message.envelope_from,
+                recipients=list(message.recipients),
+                hostname=s.host,
+                port=s.port,
+                use_tls=s.security == "tls",
+                start_tls=s.security == "starttls",
+                username=s.username,
+                password=s.password,
+                timeout=s.timeout,
+                tls_context=s.tls_context,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise _classify(exc.recipients[0].code if exc.recipients else 550,
+                            f"all recipients refused: {exc}") from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            raise _classify(exc.code, f"relay answered {exc.code} {exc.message}") from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise TemporaryDeliveryError(f"relay {s.host}:{s.port}: {exc}") from exc
+        if errors:
+            # Some recipients were refused while others accepted: the message went
+            # out, so do not resend; the refusals are logged by the caller.
+            return
+
+
+def _classify(code: int, text: str) -> TemporaryDeliveryError | PermanentDeliveryError:
+    if 400 <= code < 500:
+        return TemporaryDeliveryError(text)
+    return PermanentDeliveryError(text)
