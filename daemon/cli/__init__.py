@@ -1,0 +1,23 @@
+"""The `incidentd` command line: one module per command group."""
+
+from __future__ import annotations
+
+import click
+
+from daemon.cli import check, db, incidents, serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="incidentd")
+def main() -> None:
+    """incidentd: incident intake by email and webhooks, triage, stakeholder updates.
+
+    Start with `incidentd db upgrade`, then `incidentd serve`. Every command
+    takes --config FILE (or $INCIDENTD_CONFIG).
+    """
+
+
+main.add_command(serve.serve)
+main.add_command(check.check_config)
+main.add_command(db.db)
+main.add_command(incidents.incidents)
