@@ -6,6 +6,7 @@ decisions live in `daemon.comms`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -43,6 +44,10 @@ class Scheduler:
         self._clock = clock
         self._instance = instance
         self._scheduler: AsyncIOScheduler | None = None
+        # One tick of each kind at a time in this process: SQLite has no row locks,
+        # and a tick run by hand (tests, CLI) must not overlap the scheduled one.
+        self._updates_lock = asyncio.Lock()
+        self._outbox_lock = asyncio.Lock()
 
     def start(self) -> None:
         """Schedule both jobs, first run now."""
@@ -72,12 +77,13 @@ class Scheduler:
 
     async def tick_updates(self) -> int:
         """Queue due status updates; return how many incidents were due."""
-        config, renderer, now = self._config(), self._renderer(), self._clock.now()
+        config, renderer = self._config(), self._renderer()
 
         def run(session: Session) -> int:
-            return send_due_updates(Work(session=session, config=config, now=now), renderer)
+            work = Work(session=session, config=config, now=self._clock.now())
+            return send_due_updates(work, renderer)
 
-        async with self._sessions.begin() as session:
+        async with self._updates_lock, self._sessions.begin() as session:
             due = await session.run_sync(run)
         if due:
             log.info("scheduler: %d status update(s) due", due)
@@ -86,5 +92,6 @@ class Scheduler:
 
     async def tick_outbox(self) -> int:
         """Deliver due outbox messages; return how many were sent."""
-        return await deliver_due(self._sessions, self._notifier, self._config(), self._clock,
-                                 instance=self._instance)
+        async with self._outbox_lock:
+            return await deliver_due(self._sessions, self._notifier, self._config(),
+                                     self._clock, instance=self._instance)

@@ -33,7 +33,7 @@ COMMON_SEVERITIES: Mapping[str, Severity] = {
 def load_json(raw: RawInput) -> Any:
     """Decode the body as JSON or raise `ParseError` saying where it broke."""
     try:
-        return json.loads(raw.body)
+        return json.loads(raw.body.decode("utf-8-sig"))  # JSON on the wire is UTF-8
     except UnicodeDecodeError as exc:
         raise ParseError(f"body is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     except json.JSONDecodeError as exc:

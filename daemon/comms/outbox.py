@@ -62,6 +62,7 @@ def enqueue(
     message[LOOP_HEADER] = config.server.hostname
     if incident is not None:
         message["X-Incidentd-Incident"] = incident.key
+        message["X-Incidentd-Kind"] = kind  # lets mail filters sort notices from updates
         if incident.thread_message_id:
             message["In-Reply-To"] = incident.thread_message_id
             message["References"] = incident.thread_message_id

@@ -45,7 +45,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
     if not body.strip():
         return json_error(400, "empty body; send a JSON document", field="body")
     try:
-        json.loads(body)
+        json.loads(body.decode("utf-8-sig"))  # JSON on the wire is UTF-8 (RFC 8259)
     except UnicodeDecodeError:
         return json_error(400, "body is not UTF-8 text", field="body")
     except json.JSONDecodeError as exc:
