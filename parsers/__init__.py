@@ -16,7 +16,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Protocol
 
-from parsers import alertmanager, email, generic
+from parsers import (
+    alertmanager,
+    email,
+    generic,
+    grafana,
+    pagerduty,
+    pagerduty_webhook,
+)
 from parsers.report import (
     Attachment,
     Channel,
@@ -69,7 +76,14 @@ def _build(*modules: ParserModule) -> Mapping[str, ParserModule]:
     return MappingProxyType(registry)
 
 
-REGISTRY: Mapping[str, ParserModule] = _build(alertmanager, email, generic)
+REGISTRY: Mapping[str, ParserModule] = _build(
+    alertmanager,
+    email,
+    generic,
+    grafana,
+    pagerduty,
+    pagerduty_webhook,
+)
 
 
 def get_parser(name: str) -> ParserModule:

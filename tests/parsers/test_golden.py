@@ -13,6 +13,10 @@ from tests.parsers import golden
 # Fixture folder → (parser, integration options). Folders not listed have no parser yet.
 WEBHOOK_PARSERS: dict[str, tuple[str, dict[str, Any]]] = {
     "alertmanager": ("alertmanager", {}),
+    "grafana-alerting": ("grafana", {}),
+    "grafana-legacy": ("grafana", {}),
+    "pagerduty-events-v2": ("pagerduty", {}),
+    "pagerduty-webhook": ("pagerduty_webhook", {}),
 }
 
 
