@@ -18,11 +18,16 @@ from typing import Protocol
 
 from parsers import (
     alertmanager,
+    azure_monitor,
+    datadog,
     email,
     generic,
+    google_cloud_monitoring,
     grafana,
     pagerduty,
     pagerduty_webhook,
+    sns,
+    zabbix,
 )
 from parsers.report import (
     Attachment,
@@ -78,11 +83,16 @@ def _build(*modules: ParserModule) -> Mapping[str, ParserModule]:
 
 REGISTRY: Mapping[str, ParserModule] = _build(
     alertmanager,
+    azure_monitor,
+    datadog,
     email,
     generic,
+    google_cloud_monitoring,
     grafana,
     pagerduty,
     pagerduty_webhook,
+    sns,
+    zabbix,
 )
 
 

@@ -13,10 +13,15 @@ from tests.parsers import golden
 # Fixture folder → (parser, integration options). Folders not listed have no parser yet.
 WEBHOOK_PARSERS: dict[str, tuple[str, dict[str, Any]]] = {
     "alertmanager": ("alertmanager", {}),
+    "aws-sns": ("sns", {}),
+    "azure-monitor": ("azure_monitor", {}),
+    "datadog": ("datadog", {}),
+    "google-cloud-monitoring": ("google_cloud_monitoring", {}),
     "grafana-alerting": ("grafana", {}),
     "grafana-legacy": ("grafana", {}),
     "pagerduty-events-v2": ("pagerduty", {}),
     "pagerduty-webhook": ("pagerduty_webhook", {}),
+    "zabbix": ("zabbix", {}),
 }
 
 
