@@ -24,9 +24,13 @@ from parsers import (
     generic,
     google_cloud_monitoring,
     grafana,
+    newrelic,
+    opsgenie,
     pagerduty,
     pagerduty_webhook,
+    sentry,
     sns,
+    uptime_kuma,
     zabbix,
 )
 from parsers.report import (
@@ -89,9 +93,13 @@ REGISTRY: Mapping[str, ParserModule] = _build(
     generic,
     google_cloud_monitoring,
     grafana,
+    newrelic,
+    opsgenie,
     pagerduty,
     pagerduty_webhook,
+    sentry,
     sns,
+    uptime_kuma,
     zabbix,
 )
 

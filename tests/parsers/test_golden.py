@@ -19,8 +19,12 @@ WEBHOOK_PARSERS: dict[str, tuple[str, dict[str, Any]]] = {
     "google-cloud-monitoring": ("google_cloud_monitoring", {}),
     "grafana-alerting": ("grafana", {}),
     "grafana-legacy": ("grafana", {}),
+    "newrelic": ("newrelic", {}),
+    "opsgenie": ("opsgenie", {}),
     "pagerduty-events-v2": ("pagerduty", {}),
     "pagerduty-webhook": ("pagerduty_webhook", {}),
+    "sentry": ("sentry", {}),
+    "uptime-kuma": ("uptime_kuma", {}),
     "zabbix": ("zabbix", {}),
 }
 
