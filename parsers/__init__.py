@@ -16,7 +16,33 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Protocol
 
-from parsers import alertmanager, email, generic
+from parsers import (
+    alertmanager,
+    azure_monitor,
+    checkmk,
+    datadog,
+    dynatrace,
+    email,
+    generic,
+    google_cloud_monitoring,
+    grafana,
+    graylog,
+    icinga2,
+    kapacitor,
+    newrelic,
+    opsgenie,
+    pagerduty,
+    pagerduty_webhook,
+    pingdom,
+    riemann,
+    sentry,
+    sns,
+    splunk,
+    uptime_kuma,
+    uptimerobot,
+    vmware_vrealize,
+    zabbix,
+)
 from parsers.report import (
     Attachment,
     Channel,
@@ -69,7 +95,33 @@ def _build(*modules: ParserModule) -> Mapping[str, ParserModule]:
     return MappingProxyType(registry)
 
 
-REGISTRY: Mapping[str, ParserModule] = _build(alertmanager, email, generic)
+REGISTRY: Mapping[str, ParserModule] = _build(
+    alertmanager,
+    azure_monitor,
+    checkmk,
+    datadog,
+    dynatrace,
+    email,
+    generic,
+    google_cloud_monitoring,
+    grafana,
+    graylog,
+    icinga2,
+    kapacitor,
+    newrelic,
+    opsgenie,
+    pagerduty,
+    pagerduty_webhook,
+    pingdom,
+    riemann,
+    sentry,
+    sns,
+    splunk,
+    uptime_kuma,
+    uptimerobot,
+    vmware_vrealize,
+    zabbix,
+)
 
 
 def get_parser(name: str) -> ParserModule:

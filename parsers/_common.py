@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from parsers.report import ParseError, RawInput, Severity
 
@@ -75,7 +76,7 @@ def dig(data: Any, path: str) -> Any:
 
 
 def parse_time(value: Any) -> datetime | None:
-    """Parse ISO 8601 text or epoch seconds/milliseconds into an aware UTC datetime.
+    """Parse ISO 8601 text or epoch seconds (or ms, µs, ns) into an aware UTC datetime.
 
     Returns None for absent or unparseable values, and for Go's zero time
     (`0001-01-01T00:00:00Z`), which Alertmanager sends for "not ended".
@@ -86,7 +87,7 @@ def parse_time(value: Any) -> datetime | None:
         number = float(value)
         if number <= 0:
             return None
-        if number > 1e11:  # milliseconds
+        while number > 1e11:  # milliseconds, microseconds or nanoseconds
             number /= 1000.0
         try:
             return datetime.fromtimestamp(number, tz=UTC)
@@ -161,3 +162,118 @@ def string_map(value: Any) -> dict[str, str]:
         if as_text is not None:
             result[str(key)] = as_text
     return result
+
+
+# --- helpers shared by the monitoring webhook parsers --------------------------------------
+
+TITLE_LIMIT: Final = 200
+
+
+def one_line(value: Any, limit: int = TITLE_LIMIT) -> str | None:
+    """Return the first non-blank line of `value`, cut to `limit` characters (for titles)."""
+    as_text = text(value)
+    if as_text is None:
+        return None
+    line = next((part.strip() for part in as_text.splitlines() if part.strip()), "")
+    if len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…"
+    return line or None
+
+
+def first_text(*values: Any) -> str | None:
+    """Return the first value that `text()` turns into a non-empty string."""
+    for value in values:
+        as_text = text(value)
+        if as_text is not None:
+            return as_text
+    return None
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    """Flatten nested objects and arrays into dotted str→str pairs (`a.b`, `list.0`).
+
+    Nulls and empty strings are dropped; scalars are kept as `text()` renders them.
+    """
+    result: dict[str, str] = {}
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            result.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            result.update(flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        as_text = text(value)
+        if as_text is not None and prefix:
+            result[prefix] = as_text
+    return result
+
+
+def pairs_map(items: Any, key: str = "name", value: str = "value") -> dict[str, str]:
+    """Turn `[{"name": k, "value": v}, …]` or `[[k, v], …]` into a str→str dict."""
+    result: dict[str, str] = {}
+    if not isinstance(items, list):
+        return result
+    for item in items:
+        if isinstance(item, Mapping):
+            name, content = text(item.get(key)), text(item.get(value))
+        elif isinstance(item, list) and len(item) == 2:
+            name, content = text(item[0]), text(item[1])
+        else:
+            continue
+        if name is not None and content is not None:
+            result[name] = content
+    return result
+
+
+def short_hash(*parts: Any) -> str:
+    """A stable 16-hex-digit key from `parts`, for payloads that carry no id of their own."""
+    canonical = "\x00".join("" if part is None else str(part) for part in parts)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def load_object(raw: RawInput, what: str) -> Mapping[str, Any]:
+    """Decode the body as JSON and require a JSON object, naming `what` in the error."""
+    return require_object(load_json(raw), what)
+
+
+def split_tags(value: Any, separator: str = ",") -> tuple[dict[str, str], list[str]]:
+    """`"env:prod, service:api, vip"` (or a list) → ({env: prod, service: api}, [vip]).
+
+    Tags of the form `key:value` become labels; bare tags are returned apart.
+    """
+    items: list[Any]
+    if isinstance(value, list):
+        items = value
+    elif isinstance(value, str):
+        items = value.split(separator)
+    else:
+        return {}, []
+    labels: dict[str, str] = {}
+    bare: list[str] = []
+    for item in items:
+        tag = text(item)
+        if tag is None:
+            continue
+        key, sep, content = tag.partition(":")
+        if sep and key.strip() and content.strip():
+            labels[key.strip()] = content.strip()
+        else:
+            bare.append(tag)
+    return labels, bare
+
+
+def join_texts(value: Any, separator: str = ", ") -> str | None:
+    """Join the scalar items of a JSON array (`["a", 1]` → `"a, 1"`); None if none."""
+    if not isinstance(value, list):
+        return None
+    return separator.join(item for element in value if (item := text(element))) or None
+
+
+def as_object(value: Any) -> Mapping[str, Any]:
+    """`value` if it is a JSON object, else an empty one (for optional sub-objects)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """`value` if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
