@@ -24,12 +24,12 @@ from daemon.config import EXAMPLE_TOKEN_PREFIX, Config, split_hostport
 from daemon.intake.http import receive_webhook
 from daemon.intake.smtp import MailboxHandler
 from daemon.intake.writer import IntakeWriter
-from daemon.keys import CLOCK, CONFIG, ENGINE, RUNTIME, SESSIONS, WRITER
+from daemon.keys import CLOCK, CONFIG, DATABASE, ENGINE, RUNTIME, SESSIONS, WRITER
 from daemon.notify import build_notifier
 from daemon.pipeline import PipelineWorker
 from daemon.runtime import Runtime
 from daemon.scheduler import Scheduler
-from daemon.store.db import create_engine, session_factory
+from daemon.store.db import Database, create_engine
 from daemon.store.migrate import check_schema
 from daemon.web import error_middleware
 
@@ -66,24 +66,28 @@ def build_app(
 
 async def _database(app: web.Application, *, hint: str) -> AsyncIterator[None]:
     config = app[CONFIG]
-    engine = create_engine(config.database_url, echo=config.database.echo)
+    database = Database(config.database_url, echo=config.database.echo)
     try:
-        await check_schema(engine, hint)
+        await check_schema(database.engine, hint)
     except BaseException:
-        await engine.dispose()
+        await database.dispose()
         raise
-    app[ENGINE] = engine
-    app[SESSIONS] = session_factory(engine)
+    app[DATABASE] = database
+    app[ENGINE] = database.engine
+    app[SESSIONS] = database.sessions
     yield
-    await engine.dispose()
+    await database.dispose()
 
 
 async def _intake_writer(app: web.Application) -> AsyncIterator[None]:
-    writer = IntakeWriter(app[ENGINE], on_commit=lambda: _wake_pipeline(app))
+    # Its own engine: intake commits are acknowledgements and must reach the disk.
+    engine = create_engine(app[CONFIG].database_url, durable=True)
+    writer = IntakeWriter(engine, on_commit=lambda: _wake_pipeline(app))
     writer.start()
     app[WRITER] = writer
     yield
     await writer.close()
+    await engine.dispose()
 
 
 def _wake_pipeline(app: web.Application) -> None:
@@ -104,7 +108,7 @@ async def _pipeline(app: web.Application) -> AsyncIterator[None]:
         log.info("pipeline disabled: this instance only stores intake")
         yield
         return
-    worker = PipelineWorker(app[SESSIONS], runtime.get_config, runtime.get_renderer, app[CLOCK],
+    worker = PipelineWorker(app[DATABASE], runtime.get_config, runtime.get_renderer, app[CLOCK],
                             on_queued=lambda: _kick_outbox(app))
     app[PIPELINE] = worker
     worker.start()

@@ -3,11 +3,17 @@
 In this order: the same dedup key as an alert on an open incident; a reply to a
 mail we sent (In-Reply-To/References) or an `[INC-n]` tag in the subject; the
 same group key as an open incident reported within the grouping window.
+
+A `Correlator` serves all reports of one intake row: it looks up every dedup
+key and group key of the row in two queries up front and remembers what the
+row itself creates, so an alert storm costs a few queries per notification,
+not a few per alert.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -37,28 +43,46 @@ def scoped_group_key(scope: str, report: Report) -> str | None:
     return f"{scope}:{report.group_key}" if report.group_key else None
 
 
-def correlate(work: Work, report: Report, *, scope: str, integration: str | None) -> Match:
-    """Find the alert and/or incident `report` belongs to."""
-    if report.dedup_key:
-        alert = repo.get_open_alert(work.session, integration=integration,
-                                    dedup_key=report.dedup_key)
+class Correlator:
+    """Matches the reports of one intake row against open alerts and incidents."""
+
+    def __init__(self, work: Work, reports: Sequence[Report], *, scope: str,
+                 integration: str | None) -> None:
+        self.work = work
+        self.scope = scope
+        self.integration = integration
+        self._alerts = repo.get_open_alerts(
+            work.session, integration=integration,
+            dedup_keys=[r.dedup_key for r in reports if r.dedup_key])
+        self._groups = repo.get_open_incidents_by_groups(
+            work.session, since=work.now - work.config.correlate.group_window,
+            group_keys=[key for r in reports if (key := scoped_group_key(scope, r))])
+
+    def match(self, report: Report) -> Match:
+        """Find the alert and/or incident `report` belongs to."""
+        if report.dedup_key and (found := self._alerts.get(report.dedup_key)):
+            alert, incident = found
+            if incident.is_open:
+                return Match(incident, alert, "dedup key")
+        if report.email is not None:
+            replied = thread(self.work, report)
+            if replied is not None:
+                return Match(replied, None, "reply")
+        group_key = scoped_group_key(self.scope, report)
+        if group_key and (grouped := self._groups.get(group_key)) and grouped.is_open:
+            return Match(grouped, None, "group key")
+        return NO_MATCH
+
+    def remember(self, report: Report, incident: Incident, alert: Alert | None) -> None:
+        """Make what this row created visible to the row's later reports."""
         if alert is not None:
-            return Match(repo.get_incident(work.session, incident_id=alert.incident_id), alert,
-                         "dedup key")
-    if report.email is not None:
-        incident = _thread(work, report)
-        if incident is not None:
-            return Match(incident, None, "reply")
-    group_key = scoped_group_key(scope, report)
-    if group_key:
-        incident = repo.get_open_incident_by_group(
-            work.session, group_key=group_key, since=work.now - work.config.correlate.group_window)
-        if incident is not None:
-            return Match(incident, None, "group key")
-    return NO_MATCH
+            self._alerts[alert.dedup_key] = (alert, incident)
+        group_key = scoped_group_key(self.scope, report)
+        if group_key and incident.group_key == group_key:
+            self._groups[group_key] = incident
 
 
-def _thread(work: Work, report: Report) -> Incident | None:
+def thread(work: Work, report: Report) -> Incident | None:
     """A reply to one of our mails, or a subject tagged with an incident key."""
     assert report.email is not None
     ids = [*report.email.in_reply_to, *reversed(report.email.references)]

@@ -9,9 +9,11 @@ from daemon.clock import Clock
 from daemon.config import Config
 from daemon.intake.writer import IntakeWriter
 from daemon.runtime import Runtime
+from daemon.store.db import Database
 
 CONFIG = web.AppKey("config", Config)
 CLOCK = web.AppKey("clock", Clock)
+DATABASE = web.AppKey("database", Database)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessions")
 WRITER = web.AppKey("writer", IntakeWriter)

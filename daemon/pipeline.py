@@ -16,7 +16,6 @@ from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from daemon.clock import Clock
@@ -24,6 +23,7 @@ from daemon.comms import Renderer
 from daemon.config import Config
 from daemon.process import Outcome, process_intake
 from daemon.store import repo
+from daemon.store.db import Database
 from daemon.store.models import Intake, IntakeStatus
 from daemon.work import Work
 
@@ -39,13 +39,13 @@ class PipelineWorker:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        database: Database,
         config: Callable[[], Config],
         renderer: Callable[[], Renderer],
         clock: Clock,
         on_queued: Callable[[], None] | None = None,
     ) -> None:
-        self._sessions = sessions
+        self._db = database
         self._on_queued = on_queued
         self._config = config
         self._renderer = renderer
@@ -98,8 +98,7 @@ class PipelineWorker:
         total = 0
         after = 0
         while not self._stopping:
-            async with self._sessions() as session:
-                ids = await session.run_sync(_accepted_ids, after, limit)
+            ids = await self._db.run(_accepted_ids, after, limit)
             if not ids:
                 break
             for intake_id in ids:
@@ -116,24 +115,27 @@ class PipelineWorker:
         renderer = self._renderer()
         now = self._clock.now()
         try:
-            async with self._sessions.begin() as session:
-                outcome = await session.run_sync(_process, intake_id, config, renderer, now)
+            outcome = await self._db.run(_process, intake_id, config, renderer, now)
         except (OperationalError, DBAPIError, OSError):
             raise
         except Exception as exc:  # a bug for this input: quarantine it, keep going
             log.exception("pipeline: intake=%d failed; quarantined", intake_id)
-            async with self._sessions.begin() as session:
-                intake = await session.get(Intake, intake_id)
-                if intake is not None and intake.status == IntakeStatus.ACCEPTED:
-                    intake.status = IntakeStatus.QUARANTINED.value
-                    intake.reason = f"internal error: {type(exc).__name__}: {exc}"[:2000]
-                    intake.processed_at = now
+            reason = f"internal error: {type(exc).__name__}: {exc}"[:2000]
+            await self._db.run(_quarantine, intake_id, reason, now)
             return Outcome(IntakeStatus.QUARANTINED, "internal error")
         if outcome is not None:
             self.processed += 1
             if outcome.queued and self._on_queued is not None:
                 self._on_queued()
         return outcome
+
+
+def _quarantine(session: Session, intake_id: int, reason: str, now: datetime) -> None:
+    intake = session.get(Intake, intake_id)
+    if intake is not None and intake.status == IntakeStatus.ACCEPTED:
+        intake.status = IntakeStatus.QUARANTINED.value
+        intake.reason = reason
+        intake.processed_at = now
 
 
 def _accepted_ids(session: Session, after: int, limit: int) -> list[int]:

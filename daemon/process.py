@@ -11,13 +11,11 @@ from dataclasses import dataclass
 
 import parsers
 from daemon import lifecycle
+from daemon.alerts import AlertChanges
 from daemon.comms import Renderer, dispatch
-from daemon.correlate import correlate, scoped_group_key
-from daemon.store import repo
+from daemon.correlate import Correlator, scoped_group_key
 from daemon.store.models import (
-    Alert,
     Incident,
-    IncidentStatus,
     Intake,
     IntakeStatus,
     StoredAttachment,
@@ -74,10 +72,15 @@ def process_intake(work: Work, renderer: Renderer, intake: Intake) -> Outcome:
         intake.details = dict(exc.details) or None
         return _finish(work, intake, Outcome(IntakeStatus.IGNORED, exc.reason))
     keys: dict[str, None] = {}
+    channel = "email" if intake.source == "smtp" else intake.source
+    correlator = Correlator(work, reports, scope=intake.integration or channel,
+                            integration=intake.integration)
+    changes = AlertChanges(work)
     for position, report in enumerate(reports):
-        incident = handle_report(work, intake, position, report)
+        incident = handle_report(work, intake, position, report, correlator, changes)
         if incident is not None:
             keys.setdefault(incident.key, None)
+    changes.finish()
     queued = dispatch(work, renderer)
     return _finish(work, intake, Outcome(IntakeStatus.PARSED, None, tuple(keys), queued))
 
@@ -100,28 +103,26 @@ def context_for(intake: Intake, report: Report) -> ReportContext:
                          sender=report.email.from_addr if report.email else report.reporter)
 
 
-def handle_report(work: Work, intake: Intake, position: int, report: Report) -> Incident | None:
+def handle_report(work: Work, intake: Intake, position: int, report: Report,
+                  correlator: Correlator, changes: AlertChanges) -> Incident | None:
     """Apply one report: update its alert/incident or open a new incident."""
     context = context_for(intake, report)
     source = ActorSource.EMAIL if intake.source == "smtp" else ActorSource.MONITORING
     actor = Actor(report.reporter or intake.integration or "unknown", source)
-    scope = intake.integration or context.channel
-    match = correlate(work, report, scope=scope, integration=intake.integration)
+    match = correlator.match(report)
     incident, alert = match.incident, match.alert
     if report.status is ReportStatus.RESOLVED:
         if alert is None or incident is None:
             outcome = "unmatched-resolve"  # nothing open carries this signal; keep the record
         else:
             outcome = "resolved"
-            _resolve_alert(work, incident, alert, report, actor)
+            changes.resolve(incident, alert, report, actor)
     elif incident is not None:
         outcome = "updated"
         if alert is not None:
-            _repeat_alert(work, incident, alert, report, actor)
+            changes.repeat(incident, alert, report, actor)
         elif report.dedup_key:
-            alert = _new_alert(work, incident, intake, report)
-            lifecycle.add_note(work, incident, actor, f"Alert added: {report.title}",
-                               kind="alert", data={"dedup_key": report.dedup_key})
+            alert = changes.add(incident, intake, report, actor)
         else:
             text = report.email.update_text if report.email else report.description
             lifecycle.add_note(work, incident, actor, text or report.title, kind="update",
@@ -129,13 +130,16 @@ def handle_report(work: Work, intake: Intake, position: int, report: Report) -> 
     else:
         outcome = "opened"
         decision = triage(report, context, work.config.triage)
-        incident = lifecycle.open_incident(work, report, context, decision, actor,
-                                           group_key=scoped_group_key(scope, report))
+        incident = lifecycle.open_incident(
+            work, report, context, decision, actor,
+            group_key=scoped_group_key(correlator.scope, report))
         if report.dedup_key:
-            alert = _new_alert(work, incident, intake, report)
+            alert = changes.add(incident, intake, report, actor, note=False)
+    if incident is not None:
+        correlator.remember(report, incident, alert)
     row = ReportRow(
         intake_id=intake.id, incident_id=incident.id if incident else None,
-        alert_id=alert.id if alert else None, position=position, source=report.source,
+        alert=alert, position=position, source=report.source,
         status=report.status.value, title=report.title[:500], occurred_at=report.occurred_at,
         received_at=intake.received_at,
         message_id=report.email.message_id if report.email else None,
@@ -144,54 +148,10 @@ def handle_report(work: Work, intake: Intake, position: int, report: Report) -> 
     )
     work.session.add(row)
     if report.email and report.email.attachments:
-        work.session.flush()
         for attachment in report.email.attachments:
             work.session.add(StoredAttachment(
-                report_id=row.id, incident_id=incident.id if incident else None,
+                report=row, incident_id=incident.id if incident else None,
                 filename=attachment.filename, content_type=attachment.content_type,
                 size=attachment.size, sha256=attachment.sha256,
                 truncated=attachment.truncated, data=attachment.data))
     return incident
-
-
-def _new_alert(work: Work, incident: Incident, intake: Intake, report: Report) -> Alert:
-    assert report.dedup_key is not None
-    alert = Alert(
-        incident_id=incident.id, integration=intake.integration, dedup_key=report.dedup_key,
-        status=report.status.value, title=report.title[:500],
-        severity=report.severity.value if report.severity else None,
-        labels=dict(report.labels), first_seen=work.now, last_seen=work.now, count=1,
-        flapping=False,
-    )
-    work.session.add(alert)
-    work.session.flush()
-    return alert
-
-
-def _repeat_alert(work: Work, incident: Incident, alert: Alert, report: Report,
-                  actor: Actor) -> None:
-    alert.last_seen = work.now
-    alert.count += 1
-    if report.status is ReportStatus.ACKNOWLEDGED and alert.status != "acknowledged":
-        alert.status = "acknowledged"
-        lifecycle.add_note(work, incident, actor, f"Alert acknowledged at the source: "
-                           f"{alert.title}", kind="alert")
-    elif report.status is ReportStatus.FIRING and alert.status == "resolved":
-        alert.status = "firing"
-        alert.resolved_at = None
-        lifecycle.add_note(work, incident, actor, f"Alert fired again: {alert.title}",
-                           kind="alert")
-
-
-def _resolve_alert(work: Work, incident: Incident, alert: Alert, report: Report,
-                   actor: Actor) -> None:
-    alert.last_seen = work.now
-    if alert.status == "resolved":
-        return
-    alert.status = "resolved"
-    alert.resolved_at = report.ended_at or work.now
-    lifecycle.add_note(work, incident, actor, f"Alert resolved: {alert.title}", kind="alert")
-    if (work.config.correlate.auto_resolve and incident.is_open
-            and repo.count_unresolved_alerts(work.session, incident_id=incident.id) == 0):
-        lifecycle.change_status(work, incident, IncidentStatus.RESOLVED, actor,
-                                "All alerts resolved at the source")

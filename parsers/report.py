@@ -146,18 +146,28 @@ class Report:
         return result
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(kind)
+                      if not (kind is Attachment and f.name == "data"))
+        _FIELD_NAMES[kind] = names
+    return names
+
+
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, Attachment):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.name != "data"}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    # Called for every stored report: plain values first, dataclasses by cached field names.
+    if value is None or isinstance(value, str | int | float):
+        return str(value) if isinstance(value, StrEnum) else value
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, StrEnum):
-        return str(value)
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
         return [_jsonable(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: _jsonable(getattr(value, name)) for name in _field_names(type(value))}
     return value

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -13,7 +16,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+
+T = TypeVar("T")
 
 
 def is_sqlite(url: str) -> bool:
@@ -21,34 +27,89 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine; SQLite gets WAL, a busy timeout and foreign keys."""
+def create_engine(url: str, *, echo: bool = False, durable: bool = False) -> AsyncEngine:
+    """Create the async engine; SQLite gets WAL, a busy timeout and foreign keys.
+
+    `durable` makes every SQLite commit reach the disk (synchronous=FULL) before
+    it returns: the intake writer needs that, because a commit is an
+    acknowledgement. Everything else can be replayed from intake and runs with
+    synchronous=NORMAL, which in WAL mode loses nothing when the process dies
+    (only a power cut can drop the newest processing, which is then redone).
+    """
     parsed = make_url(url)
     options: dict[str, Any] = {"echo": echo}
     if is_sqlite(url):
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _make_parent(parsed.database)
         options["connect_args"] = {"timeout": 30}
     else:
         options.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     engine = create_async_engine(parsed, **options)
     if is_sqlite(url):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _pragmas("FULL" if durable else "NORMAL"))
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    # WAL lets readers (API, CLI) run beside the single writer; synchronous=FULL
-    # makes a commit durable before we acknowledge a report.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _make_parent(database: str | None) -> None:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _pragmas(synchronous: str) -> Callable[[Any, ConnectionPoolEntry], None]:
+    def apply(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # WAL lets readers (API, CLI) run beside the single writer.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return apply
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded values after commit (we read them to answer)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class Database:
+    """The daemon's database: an async engine plus a way to run a transaction.
+
+    `run(fn)` calls `fn(session)` inside one transaction and commits. On
+    PostgreSQL it runs on the async engine. On SQLite it runs the whole
+    transaction in a worker thread with the standard sqlite3 driver: SQLite
+    calls are blocking C calls anyway, and sending each statement through
+    aiosqlite's thread costs more than the statement itself.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = create_engine(url, echo=echo)
+        self.sessions = session_factory(self.engine)
+        self._sync_sessions: sessionmaker[Session] | None = None
+        self._sync_engine: Engine | None = None
+        if is_sqlite(url):
+            sync_url = make_url(url).set(drivername="sqlite+pysqlite")
+            self._sync_engine = create_sync_engine(sync_url, echo=echo,
+                                                   connect_args={"timeout": 30})
+            event.listen(self._sync_engine, "connect", _pragmas("NORMAL"))
+            self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(session, *args)` in a transaction; commit unless it raises."""
+        sync_sessions = self._sync_sessions
+        if sync_sessions is None:
+            async with self.sessions.begin() as session:
+                return await session.run_sync(fn, *args)
+
+        def in_thread() -> T:
+            with sync_sessions.begin() as session:
+                return fn(session, *args)
+
+        return await asyncio.to_thread(in_thread)
+
+    async def dispose(self) -> None:
+        """Close every connection."""
+        await self.engine.dispose()
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()

@@ -245,6 +245,8 @@ class Report(Base):
     outcome: Mapped[str] = mapped_column(String(32))  # opened | updated | resolved | …
     data: Mapped[dict[str, Any]]
 
+    alert: Mapped[Alert | None] = relationship(lazy="raise")
+
 
 class Timeline(Base):
     """Every state change of an incident: who, when, what, why."""
@@ -340,6 +342,8 @@ class StoredAttachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     truncated: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    report: Mapped[Report] = relationship(lazy="raise")
 
 
 class Silence(Base):

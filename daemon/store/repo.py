@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -19,6 +19,8 @@ from daemon.store.models import (
     Report,
     Timeline,
 )
+
+CHUNK = 500  # bound IN lists; Alertmanager can send thousands of alerts at once
 
 
 def skip_locked(session: Session) -> bool:
@@ -56,6 +58,38 @@ def get_open_alert(session: Session, *, integration: str | None, dedup_key: str
                     Incident.status.in_(OPEN_STATUSES))
              .order_by(Alert.id.desc()).limit(1))
     return session.scalars(query).first()
+
+
+def get_open_alerts(session: Session, *, integration: str | None, dedup_keys: Iterable[str]
+                    ) -> dict[str, tuple[Alert, Incident]]:
+    """The newest alert (with its open incident) for each dedup key, in few queries."""
+    found: dict[str, tuple[Alert, Incident]] = {}
+    keys = sorted(set(dedup_keys))
+    for start in range(0, len(keys), CHUNK):
+        query = (select(Alert, Incident).join(Incident, Alert.incident_id == Incident.id)
+                 .where(Alert.dedup_key.in_(keys[start:start + CHUNK]),
+                        Alert.integration == integration,
+                        Incident.status.in_(OPEN_STATUSES))
+                 .order_by(Alert.id))
+        for alert, incident in session.execute(query):
+            found[alert.dedup_key] = (alert, incident)  # ascending ids: the newest wins
+    return found
+
+
+def get_open_incidents_by_groups(session: Session, *, group_keys: Iterable[str],
+                                 since: datetime) -> dict[str, Incident]:
+    """The newest open incident reported after `since` for each group key."""
+    found: dict[str, Incident] = {}
+    keys = sorted(set(group_keys))
+    for start in range(0, len(keys), CHUNK):
+        query = (select(Incident)
+                 .where(Incident.group_key.in_(keys[start:start + CHUNK]),
+                        Incident.status.in_(OPEN_STATUSES), Incident.reported_at >= since)
+                 .order_by(Incident.id))
+        for incident in session.scalars(query):
+            assert incident.group_key is not None
+            found[incident.group_key] = incident
+    return found
 
 
 def get_open_incident_by_group(session: Session, *, group_key: str, since: datetime

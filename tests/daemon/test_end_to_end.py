@@ -86,10 +86,12 @@ async def test_alertmanager_group_opens_one_incident_and_resolves(config: Config
         assert incident["resolved_at"] is not None
         assert {a["status"] for a in incident["alerts"]} == {"resolved"}
         assert [a["count"] for a in incident["alerts"]] == [2, 2, 2]
-        kinds = [entry["kind"] for entry in incident["timeline"]]
-        assert kinds[:2] == ["opened", "triaged"]
-        assert kinds.count("alert") == 5  # two added to the group, three resolved
-        assert kinds[-1] == "status"
+        entries = [(entry["kind"], entry["text"]) for entry in incident["timeline"]]
+        assert [kind for kind, _ in entries] == ["opened", "triaged", "alert", "alert", "status"]
+        assert entries[2][1] == ("2 alerts added: No physical connection to 172.29.254.50; "
+                                 "No physical connection to 172.29.254.66")
+        assert entries[3][1].startswith("3 alerts resolved: ")
+        assert entries[4][1] == "All alerts resolved at the source"
 
 
 async def test_mail_to_the_mailbox_opens_an_incident_titled_by_subject(config: Config) -> None:

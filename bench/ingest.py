@@ -1,0 +1,297 @@
+"""Ingest benchmark: incidentd against bare aiohttp/aiosmtpd servers in the same run.
+
+Starts each server as its own process on a free port, drives it with N
+concurrent clients from this process for a fixed time, and prints accepted
+requests per second and incidentd's rate as a fraction of the bare server's.
+Then measures how fast the pipeline worker turns a stored backlog of alerts
+into incidents, and the daemon's peak memory.
+
+    python bench/ingest.py [--concurrency 50] [--seconds 10] [--alerts 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from email.message import EmailMessage
+from pathlib import Path
+
+import aiohttp
+import aiosmtplib
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "tests/fixtures/webhooks/alertmanager/alertmonitor-grouped-firing-3-alerts.json"
+TOKEN = "bench-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def write_config(directory: Path, http: int, smtp: int, *, pipeline: bool) -> Path:
+    path = directory / "incidentd.toml"
+    path.write_text(f"""
+[server]
+http = "127.0.0.1:{http}"
+smtp = "127.0.0.1:{smtp}"
+data_dir = "{directory / 'data'}"
+[mailbox]
+addresses = ["incidents@example.org"]
+[integrations.alertmanager]
+type = "alertmanager"
+token = "{TOKEN}"
+[pipeline]
+enabled = {'true' if pipeline else 'false'}
+[scheduler]
+outbox_interval = "1h"
+updates_interval = "1h"
+""", encoding="utf-8")
+    return path
+
+
+def start(args: list[str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_port(port)
+    except RuntimeError:
+        process.kill()
+        raise RuntimeError(process.communicate()[1].decode()) from None
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def drive(worker: Callable[[], Awaitable[None]], concurrency: int, seconds: float
+                ) -> tuple[float, int]:
+    """Run `worker` in `concurrency` loops for `seconds`; return (rate, errors)."""
+    done = 0
+    errors = 0
+    deadline = time.monotonic() + seconds
+
+    async def loop() -> None:
+        nonlocal done, errors
+        while time.monotonic() < deadline:
+            try:
+                await worker()
+                done += 1
+            except Exception:  # noqa: BLE001 - counted and reported
+                errors += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(loop() for _ in range(concurrency)))
+    return done / (time.monotonic() - started), errors
+
+
+async def webhook_rate(port: int, body: bytes, concurrency: int, seconds: float
+                       ) -> tuple[float, int]:
+    url = f"http://127.0.0.1:{port}/api/v1/webhooks/alertmanager"
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        async def post() -> None:
+            async with http.post(url, data=body, headers=headers) as response:
+                await response.read()
+                if response.status != 202:
+                    raise RuntimeError(response.status)
+
+        return await drive(post, concurrency, seconds)
+
+
+def mail_bytes() -> bytes:
+    message = EmailMessage()
+    message["From"] = "Alice Example <alice@example.org>"
+    message["To"] = "incidents@example.org"
+    message["Subject"] = "Printer on fire in building B"
+    message["Message-ID"] = "<bench@example.org>"
+    message.set_content("Location: Building B\nImpact: high\n\n" + "The printer is on fire.\n" * 40)
+    return message.as_bytes()
+
+
+async def smtp_rate(port: int, concurrency: int, seconds: float) -> tuple[float, int]:
+    raw = mail_bytes()
+    clients = []
+    for _ in range(concurrency):
+        client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30)
+        await client.connect()
+        clients.append(client)
+    free: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
+    for client in clients:
+        free.put_nowait(client)
+
+    async def send() -> None:
+        client = await free.get()
+        try:
+            await client.sendmail("alice@example.org", ["incidents@example.org"], raw)
+        finally:
+            free.put_nowait(client)
+
+    try:
+        return await drive(send, concurrency, seconds)
+    finally:
+        for client in clients:
+            try:
+                await client.quit()
+            except aiosmtplib.SMTPException:
+                pass
+
+
+def storm_payloads(alerts: int, per_request: int, groups: int) -> list[bytes]:
+    base = json.loads(FIXTURE.read_bytes())
+    template = base["alerts"][0]
+    bodies = []
+    for start in range(0, alerts, per_request):
+        group = (start // per_request) % groups
+        batch = []
+        for n in range(start, min(start + per_request, alerts)):
+            alert = json.loads(json.dumps(template))
+            alert["labels"]["instance"] = f"10.0.{n // 250}.{n % 250}"
+            alert["fingerprint"] = f"{n:016x}"
+            batch.append(alert)
+        bodies.append(json.dumps({**base, "groupKey": f"{{}}:{{group=\"{group}\"}}",
+                                  "alerts": batch}).encode())
+    return bodies
+
+
+async def post_all(port: int, bodies: list[bytes], concurrency: int) -> None:
+    url = f"http://127.0.0.1:{port}/api/v1/webhooks/alertmanager"
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    async with aiohttp.ClientSession() as http:
+        async def worker() -> None:
+            while not queue.empty():
+                body = queue.get_nowait()
+                async with http.post(url, data=body, headers=headers) as response:
+                    if response.status != 202:
+                        raise RuntimeError(await response.text())
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+def backlog(database: Path) -> int:
+    with sqlite3.connect(database, timeout=30) as connection:
+        return int(connection.execute(
+            "SELECT count(*) FROM intake WHERE status = 'accepted'").fetchone()[0])
+
+
+def count(database: Path, table: str) -> int:
+    with sqlite3.connect(database, timeout=30) as connection:
+        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--alerts", type=int, default=20000, help="pipeline storm size")
+    parser.add_argument("--per-request", type=int, default=10, help="alerts per notification")
+    args = parser.parse_args()
+    python = sys.executable
+    body = FIXTURE.read_bytes()
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="incidentd-bench-") as tmp:
+        directory = Path(tmp)
+        http, smtp = free_port(), free_port()
+        config = write_config(directory, http, smtp, pipeline=False)
+        subprocess.run([python, "-m", "daemon", "db", "upgrade", "--config", str(config)],
+                       check=True, capture_output=True, cwd=ROOT)
+
+        bare_http = start([python, str(ROOT / "bench/bare_servers.py"), "http", str(http)], http)
+        results["bare_http"], _ = asyncio.run(webhook_rate(http, body, args.concurrency,
+                                                           args.seconds))
+        stop(bare_http)
+        bare_smtp = start([python, str(ROOT / "bench/bare_servers.py"), "smtp", str(smtp)], smtp)
+        results["bare_smtp"], _ = asyncio.run(smtp_rate(smtp, args.concurrency, args.seconds))
+        stop(bare_smtp)
+
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        daemon = start([python, "-m", "daemon", "serve", "--config", str(config),
+                        "--log-level", "WARNING"], http)
+        wait_port(smtp)
+        results["incidentd_http"], http_errors = asyncio.run(
+            webhook_rate(http, body, args.concurrency, args.seconds))
+        results["incidentd_smtp"], smtp_errors = asyncio.run(
+            smtp_rate(smtp, args.concurrency, args.seconds))
+        database = directory / "data" / "incidentd.db"
+        stored = count(database, "intake")
+        stop(daemon)
+
+        # Pipeline: a fresh database holding a storm of distinct alerts, then a daemon
+        # that only has to process it.
+        (directory / "data" / "incidentd.db").unlink()
+        for suffix in ("-wal", "-shm"):
+            (directory / "data" / f"incidentd.db{suffix}").unlink(missing_ok=True)
+        subprocess.run([python, "-m", "daemon", "db", "upgrade", "--config", str(config)],
+                       check=True, capture_output=True, cwd=ROOT, env=env)
+        daemon = start([python, "-m", "daemon", "serve", "--config", str(config),
+                        "--log-level", "WARNING"], http)
+        asyncio.run(post_all(http, storm_payloads(args.alerts, args.per_request, 20), 20))
+        stop(daemon)
+        config = write_config(directory, http, smtp, pipeline=True)
+        started = time.monotonic()
+        daemon = start([python, "-m", "daemon", "serve", "--config", str(config),
+                        "--log-level", "WARNING"], http)
+        while backlog(database):
+            time.sleep(0.05)
+        elapsed = time.monotonic() - started
+        results["pipeline_alerts_per_s"] = count(database, "report") / elapsed
+        results["peak_rss_mb"] = peak_rss_mb(daemon.pid)
+        incidents = count(database, "incident")
+        stop(daemon)
+
+    ratio_http = results["incidentd_http"] / results["bare_http"]
+    ratio_smtp = results["incidentd_smtp"] / results["bare_smtp"]
+    print(f"concurrency {args.concurrency}, {args.seconds:g} s per run, "
+          f"{os.cpu_count()} CPUs")
+    print(f"webhooks/s  bare aiohttp {results['bare_http']:8.0f}   incidentd "
+          f"{results['incidentd_http']:8.0f}   ratio {ratio_http:.2f} (target >= 0.75)"
+          f"{f'   errors {http_errors}' if http_errors else ''}")
+    print(f"emails/s    bare aiosmtpd {results['bare_smtp']:7.0f}   incidentd "
+          f"{results['incidentd_smtp']:8.0f}   ratio {ratio_smtp:.2f} (target >= 0.60)"
+          f"{f'   errors {smtp_errors}' if smtp_errors else ''}")
+    print(f"stored intake rows during the runs: {stored}")
+    print(f"pipeline    {results['pipeline_alerts_per_s']:8.0f} alerts/s "
+          f"({args.alerts} alerts in {args.alerts // args.per_request} notifications -> "
+          f"{incidents} incidents; target >= 2000)")
+    print(f"peak RSS    {results['peak_rss_mb']:8.1f} MB (target < 150)")
+
+
+if __name__ == "__main__":
+    main()
