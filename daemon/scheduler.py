@@ -1,4 +1,4 @@
-"""Periodic work on APScheduler: due status updates and outbox delivery.
+"""Periodic work on APScheduler: due status updates, outbox delivery, review reminders.
 
 Jobs only query and enqueue (updates) or claim and deliver (outbox); the
 decisions live in `daemon.comms`.
@@ -18,6 +18,7 @@ from daemon.clock import Clock
 from daemon.comms import Renderer, send_due_updates
 from daemon.comms.outbox import deliver_due
 from daemon.config import Config
+from daemon.lifecycle.reminders import remind_reviews
 from daemon.work import Work
 from notifiers import Notifier
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class Scheduler:
-    """Owns the APScheduler instance and the two periodic jobs."""
+    """Owns the APScheduler instance and the periodic jobs."""
 
     def __init__(
         self,
@@ -45,7 +46,7 @@ class Scheduler:
         self._scheduler: AsyncIOScheduler | None = None
 
     def start(self) -> None:
-        """Schedule both jobs, first run now."""
+        """Schedule the jobs, first run now."""
         config = self._config().scheduler
         scheduler = AsyncIOScheduler(timezone=UTC)
         common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None,
@@ -54,6 +55,8 @@ class Scheduler:
                           seconds=config.updates_interval.total_seconds(), **common)
         scheduler.add_job(self.tick_outbox, "interval", id="outbox",
                           seconds=config.outbox_interval.total_seconds(), **common)
+        scheduler.add_job(self.tick_reviews, "interval", id="reviews",
+                          seconds=config.updates_interval.total_seconds(), **common)
         scheduler.start()
         self._scheduler = scheduler
 
@@ -83,6 +86,20 @@ class Scheduler:
             log.info("scheduler: %d status update(s) due", due)
             self.kick_outbox()
         return due
+
+    async def tick_reviews(self) -> int:
+        """Queue reminders for overdue post-incident reviews; return how many."""
+        config, renderer, now = self._config(), self._renderer(), self._clock.now()
+
+        def run(session: Session) -> int:
+            return remind_reviews(Work(session=session, config=config, now=now), renderer)
+
+        async with self._sessions.begin() as session:
+            sent = await session.run_sync(run)
+        if sent:
+            log.info("scheduler: %d review reminder(s) queued", sent)
+            self.kick_outbox()
+        return sent
 
     async def tick_outbox(self) -> int:
         """Deliver due outbox messages; return how many were sent."""
