@@ -110,9 +110,7 @@ def assign(work: Work, incident: Incident, actor: Actor, assignee: str | None,
     if assignee == old:
         return
     incident.assignee = assignee
-    note(work, incident, actor, comment or (f"Assigned to {assignee}" if assignee
-                                            else "Unassigned"),
-         kind="assigned", old=old, new=assignee)
+    note(work, incident, actor, comment, kind="assigned", old=old, new=assignee)
 
 
 def set_text(work: Work, incident: Incident, actor: Actor, name: str, value: str | None,
@@ -124,18 +122,12 @@ def set_text(work: Work, incident: Incident, actor: Actor, name: str, value: str
     if value == old:
         return
     setattr(incident, name, value)
-    note(work, incident, actor, comment or TEXT_FIELDS[name].format(value=value or "—"),
-         kind=name, old=old, new=value)
+    # the value is the entry's `new`; the text is only the why
+    note(work, incident, actor, comment, kind=name, old=old, new=value)
 
 
-TEXT_FIELDS = {
-    "title": "Title changed to {value}",
-    "category": "Category set to {value}",
-    "service": "Service set to {value}",
-    "location": "Location set to {value}",
-    "impact_statement": "Impact: {value}",
-    "resolution_summary": "Resolution: {value}",
-}
+TEXT_FIELDS = ("title", "category", "service", "location", "impact_statement",
+               "resolution_summary")
 
 
 def set_affected_services(work: Work, incident: Incident, actor: Actor,
@@ -146,8 +138,8 @@ def set_affected_services(work: Work, incident: Incident, actor: Actor,
     if new == old:
         return
     incident.affected_services = new
-    note(work, incident, actor, comment or f"Affected services: {', '.join(new) or '—'}",
-         kind="services", old=", ".join(old) or None, new=", ".join(new) or None)
+    note(work, incident, actor, comment, kind="services", old=", ".join(old) or None,
+         new=", ".join(new) or None)
 
 
 def add_containment(work: Work, incident: Incident, actor: Actor, text: str) -> None:
