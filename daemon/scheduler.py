@@ -6,9 +6,11 @@ decisions live in `daemon.comms`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -44,6 +46,7 @@ class Scheduler:
         self._clock = clock
         self._instance = instance
         self._scheduler: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
         """Schedule the jobs, first run now."""
@@ -51,18 +54,39 @@ class Scheduler:
         scheduler = AsyncIOScheduler(timezone=UTC)
         common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None,
                   "next_run_time": datetime.now(UTC)}
-        scheduler.add_job(self.tick_updates, "interval", id="updates",
+        scheduler.add_job(self._tracked(self.tick_updates), "interval", id="updates",
                           seconds=config.updates_interval.total_seconds(), **common)
-        scheduler.add_job(self.tick_outbox, "interval", id="outbox",
+        scheduler.add_job(self._tracked(self.tick_outbox), "interval", id="outbox",
                           seconds=config.outbox_interval.total_seconds(), **common)
-        scheduler.add_job(self.tick_reviews, "interval", id="reviews",
+        scheduler.add_job(self._tracked(self.tick_reviews), "interval", id="reviews",
                           seconds=config.updates_interval.total_seconds(), **common)
         scheduler.start()
         self._scheduler = scheduler
 
+    def _tracked(self, tick: Callable[[], Awaitable[int]]) -> Callable[[], Awaitable[int]]:
+        async def run() -> int:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                return await tick()
+            finally:
+                if task is not None:
+                    self._running.discard(task)
+
+        run.__name__ = run.__qualname__ = tick.__name__
+        return run
+
     async def stop(self) -> None:
-        """Stop scheduling, then try one last delivery round."""
+        """Stop scheduling and let the jobs already running finish."""
         if self._scheduler is not None:
+            self._scheduler.pause()
+            # shutdown cancels running jobs, which would abandon a transaction (and
+            # its connection) halfway; a claimed outbox row would stay "sending"
+            if self._running:
+                await asyncio.wait(set(self._running),
+                                   timeout=self._config().server.shutdown_timeout
+                                   .total_seconds())
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
 
