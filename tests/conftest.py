@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,3 +50,31 @@ async def config(tmp_path: Path, db_url: str) -> Config:
 @pytest.fixture
 def clock() -> support.FakeClock:
     return support.FakeClock()
+
+
+@pytest.fixture
+async def sqlite_config(tmp_path: Path) -> Config:
+    """A migrated SQLite configuration, for tests where the backend does not matter."""
+    cfg = support.make_config(tmp_path / "data", f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    await support.migrate(cfg)
+    return cfg
+
+
+@pytest.fixture
+async def store(config: Config, clock: support.FakeClock) -> AsyncIterator[Any]:
+    """The lifecycle store on each backend (tests/daemon/lifecycle/support.py)."""
+    from tests.daemon.lifecycle.support import Store
+
+    result = Store(config, clock)
+    yield result
+    await result.close()
+
+
+@pytest.fixture
+async def sqlite_store(sqlite_config: Config, clock: support.FakeClock) -> AsyncIterator[Any]:
+    """The lifecycle store on SQLite only."""
+    from tests.daemon.lifecycle.support import Store
+
+    result = Store(sqlite_config, clock)
+    yield result
+    await result.close()

@@ -29,6 +29,7 @@ ALERTMANAGER_TOKEN = "am-secret-token"
 GENERIC_TOKEN = "generic-secret-token"
 ADMIN_TOKEN = "admin-secret-token"
 READ_TOKEN = "read-secret-token"
+RESPOND_TOKEN = "respond-secret-token"
 MAILBOX = "incidents@example.org"
 
 
@@ -94,7 +95,8 @@ def make_config(data_dir: Path, db_url: str | None = None, **overrides: Any) -> 
             "generic": {"type": "generic", "token": GENERIC_TOKEN},
         },
         "api.tokens": [{"name": "admin", "token": ADMIN_TOKEN, "role": "admin"},
-                       {"name": "viewer", "token": READ_TOKEN, "role": "read"}],
+                       {"name": "viewer", "token": READ_TOKEN, "role": "read"},
+                       {"name": "responder", "token": RESPOND_TOKEN, "role": "respond"}],
         "notify.from": "incidentd <incidentd@example.org>",
         "pipeline.poll_interval": "100ms",
         "scheduler.outbox_interval": "1h",

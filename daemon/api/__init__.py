@@ -1,4 +1,4 @@
-"""The HTTP API: incidents, intake status, health.
+"""The HTTP API: incidents and their lifecycle, tasks, reviews, stats, intake, health.
 
 Handlers only authorise, validate, call the store or lifecycle, and answer JSON.
 One module per resource; each registers its own routes.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from daemon.api import health, incidents, intake
+from daemon.api import changes, health, incidents, intake, openapi, review, stats, tasks
 from daemon.api.common import dumps
 
 __all__ = ["add_routes", "dumps"]
@@ -16,5 +16,5 @@ __all__ = ["add_routes", "dumps"]
 
 def add_routes(app: web.Application) -> None:
     """Register every API route."""
-    for module in (health, intake, incidents):
+    for module in (health, intake, incidents, changes, tasks, review, stats, openapi):
         module.add_routes(app)

@@ -9,9 +9,9 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from daemon.api.common import requires, respond
-from daemon.comms.context import incident_values
 from daemon.config.types import parse_duration
 from daemon.keys import CLOCK, SESSIONS
+from daemon.reporting.views import incident_json
 from daemon.store import repo
 from daemon.store.models import IncidentStatus, parse_incident_key
 from daemon.web import json_error
@@ -65,7 +65,7 @@ async def list_incidents(request: web.Request) -> web.Response:
         return json_error(400, message, field=field)
     async with request.app[SESSIONS]() as session:
         incidents = await session.run_sync(lambda s: [
-            incident_values(i) for i in repo.get_incidents(s, **filters)])
+            incident_json(i) for i in repo.get_incidents(s, **filters)])
     return respond({"incidents": incidents})
 
 
@@ -81,7 +81,7 @@ async def get_incident(request: web.Request) -> web.Response:
         incident = repo.get_incident(session, incident_id=number)
         if incident is None:
             return None
-        data = incident_values(incident)
+        data = incident_json(incident)
         data["alerts"] = [{"dedup_key": a.dedup_key, "status": a.status, "title": a.title,
                            "severity": a.severity, "count": a.count,
                            "first_seen": a.first_seen, "last_seen": a.last_seen,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from daemon.cli import check, db, incidents, serve
+from daemon.cli import check, db, incidents, respond, review, serve, stats, tasks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,3 +21,8 @@ main.add_command(serve.serve)
 main.add_command(check.check_config)
 main.add_command(db.db)
 main.add_command(incidents.incidents)
+for _command in respond.COMMANDS:
+    incidents.incidents.add_command(_command)
+main.add_command(review.review)
+main.add_command(stats.stats)
+main.add_command(tasks.tasks)

@@ -17,7 +17,7 @@ from daemon.store.models import parse_incident_key
 
 @click.group()
 def incidents() -> None:
-    """List and inspect incidents."""
+    """List, inspect and respond to incidents."""
 
 
 @incidents.command("list")

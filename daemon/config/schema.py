@@ -183,6 +183,41 @@ class SchedulerConfig(BaseModel):
     outbox_interval: Duration = timedelta(seconds=5)
 
 
+DEFAULT_ROOT_CAUSE_CATEGORIES = [
+    "change", "configuration", "capacity", "hardware", "software", "network",
+    "third party", "security", "human error", "unknown",
+]
+
+
+class LifecycleConfig(BaseModel):
+    """`[lifecycle]`: SOP gates, root-cause categories, review reminders."""
+
+    model_config = STRICT
+
+    gated_priorities: list[int] = Field(
+        default_factory=lambda: [1, 2],
+        description="priorities the SOP gates and review reminders apply to; [] turns them off")
+    root_cause_categories: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ROOT_CAUSE_CATEGORIES), min_length=1)
+    review_reminders: bool = True
+    review_reminder_after: Duration = Field(
+        timedelta(days=3), description="remind when a resolved incident has no completed review")
+    update_grace: Duration = Field(
+        timedelta(minutes=5), description="an update this late still counts as on time")
+
+    @field_validator("gated_priorities")
+    @classmethod
+    def _priorities(cls, value: list[int]) -> list[int]:
+        bad = [p for p in value if p not in (1, 2, 3, 4)]
+        if bad:
+            raise ValueError(f"priorities are 1 to 4, not {bad}")
+        return value
+
+    def gated(self, priority: int | None) -> bool:
+        """True when the SOP gates apply to an incident of `priority`."""
+        return priority in self.gated_priorities
+
+
 class TemplatesConfig(BaseModel):
     """`[templates]`: a directory whose files override the shipped templates."""
 
@@ -209,6 +244,7 @@ class Config(BaseModel):
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     templates: TemplatesConfig = Field(default_factory=TemplatesConfig)
+    lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
 
     @model_validator(mode="after")
     def _references(self) -> Config:

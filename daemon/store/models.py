@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -169,6 +170,15 @@ class Incident(Base):
     assignee: Mapped[str | None] = mapped_column(String(512))
     root_cause: Mapped[str | None] = mapped_column(Text)
     resolution_summary: Mapped[str | None] = mapped_column(Text)
+    # Added by migration 0002 (lifecycle and review).
+    root_cause_category: Mapped[str | None] = mapped_column(String(64))
+    impact_statement: Mapped[str | None] = mapped_column(Text)
+    affected_services: Mapped[list[Any] | None]
+    restored_at: Mapped[datetime | None]
+    review_reminded_at: Mapped[datetime | None]
+    # True when a person set the priority; then impact/urgency changes keep it.
+    priority_manual: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
     next_update_at: Mapped[datetime | None]
     last_update_at: Mapped[datetime | None]
     updates_sent: Mapped[int] = mapped_column(Integer, default=0)
@@ -270,7 +280,10 @@ class Task(Base):
     """A response-plan checklist item or a review action item."""
 
     __tablename__ = "task"
-    __table_args__ = (Index("ix_task_incident", "incident_id"),)
+    __table_args__ = (
+        Index("ix_task_incident", "incident_id"),
+        Index("ix_task_due", "state", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
@@ -281,6 +294,7 @@ class Task(Base):
     state: Mapped[str] = mapped_column(String(16), default="open")  # open|done|skipped
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(String(512))
 
 
 class Outbox(Base):
@@ -323,6 +337,7 @@ class Review(Base):
     went_badly: Mapped[str] = mapped_column(Text, default="")
     recommendations: Mapped[list[Any]] = mapped_column(default=list)
     completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(512))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -1,0 +1,400 @@
+"""The OpenAPI 3.1 description of the HTTP API, kept as data next to the handlers.
+
+A test validates it and checks that every documented path and method is a
+registered route and every route is documented, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+JSON = "application/json"
+
+Schema = dict[str, Any]
+
+
+def ref(name: str) -> Schema:
+    """A reference to a component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: Schema) -> Schema:
+    """`schema` or null."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+STR: Schema = {"type": "string"}
+TIME: Schema = {"type": "string", "format": "date-time"}
+OPT_STR = nullable(STR)
+OPT_TIME = nullable(TIME)
+OPT_INT = nullable({"type": "integer"})
+OPT_NUM = nullable({"type": "number"})
+LEVEL: Schema = {"type": "string", "enum": ["high", "medium", "low"]}
+STATUS: Schema = {"type": "string", "enum": ["reported", "triaged", "responding", "contained",
+                                              "resolved", "closed", "dismissed"]}
+
+ERRORS = {
+    400: "The request is malformed (bad key, bad query, body not JSON)",
+    401: "No API token, or an unknown one",
+    403: "The token's role does not allow this",
+    404: "No such incident, task or intake row",
+    409: "Refused by the lifecycle: a transition not allowed, or an SOP gate not met",
+    413: "The body is larger than the configured limit",
+    415: "The content type is not JSON",
+    422: "A field is unknown or its value is not valid",
+    503: "The store is unavailable; retry later",
+}
+
+
+def _error(code: int) -> Schema:
+    return {"description": ERRORS[code], "content": {JSON: {"schema": ref("Error")}}}
+
+
+def _ok(description: str, schema: Schema, code: int = 200,
+        media: str = JSON) -> dict[int, Schema]:
+    return {code: {"description": description, "content": {media: {"schema": schema}}}}
+
+
+def op(summary: str, responses: dict[int, Schema], *, errors: tuple[int, ...] = (),
+       body: Schema | None = None, role: str | None = "read",
+       params: tuple[Schema, ...] = ()) -> Schema:
+    """One operation: its summary, role, parameters, body and responses."""
+    operation: Schema = {"summary": summary, "responses": {
+        str(code): value for code, value in sorted(
+            {**responses, **{c: _error(c) for c in errors}}.items())}}
+    if role is not None:
+        operation["security"] = [{"apiToken": []}]
+        operation["description"] = f"Needs an API token with role `{role}` or higher."
+    if params:
+        operation["parameters"] = list(params)
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": body}}}
+    return operation
+
+
+def path_param(name: str, description: str, schema: Schema = STR) -> Schema:
+    """A path parameter."""
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": schema}
+
+
+def query_param(name: str, description: str, schema: Schema = STR) -> Schema:
+    """An optional query parameter."""
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}
+
+
+KEY = path_param("key", "incident key, INC-12 (or 12)")
+TASK_ID = path_param("task_id", "task id", {"type": "integer"})
+READ = (400, 401, 404)
+WRITE = (400, 401, 403, 404, 422)
+
+INCIDENT: Schema = {
+    "type": "object",
+    "required": ["key", "title", "description", "status", "severity", "priority", "impact",
+                 "urgency", "category", "service", "reported_at", "resolved_at", "eta"],
+    "properties": {
+        "key": {"type": "string", "pattern": "^INC-[0-9]+$"},
+        "title": STR, "description": STR, "status": STATUS,
+        "severity": nullable(LEVEL), "impact": nullable(LEVEL), "urgency": nullable(LEVEL),
+        "priority": nullable({"type": "integer", "minimum": 1, "maximum": 4}),
+        "category": OPT_STR, "service": OPT_STR, "location": OPT_STR, "reporter": OPT_STR,
+        "source": OPT_STR, "integration": OPT_STR,
+        "lists": {"type": "array", "items": STR},
+        "labels": {"type": "object", "additionalProperties": STR},
+        "assignee": OPT_STR, "response_plan": OPT_STR, "root_cause": OPT_STR,
+        "root_cause_category": OPT_STR, "resolution_summary": OPT_STR,
+        "impact_statement": OPT_STR, "affected_services": {"type": "array", "items": STR},
+        "acknowledged_by": OPT_STR, "dismiss_reason": OPT_STR,
+        "duplicate_of": OPT_STR, "priority_manual": {"type": "boolean"},
+        **{name: OPT_TIME for name in (
+            "discovered_at", "triaged_at", "acknowledged_at", "responding_at", "contained_at",
+            "restored_at", "resolved_at", "closed_at", "dismissed_at", "eta",
+            "next_update_at")},
+        "reported_at": TIME,
+        "updates_sent": {"type": "integer"},
+    },
+}
+
+TIMELINE_ENTRY: Schema = {
+    "type": "object",
+    "required": ["at", "actor", "source", "kind", "old", "new", "text"],
+    "properties": {
+        "id": {"type": "integer"}, "at": TIME, "actor": STR,
+        "source": {"type": "string", "enum": ["api", "cli", "email", "rule", "monitoring",
+                                              "system"]},
+        "kind": STR, "old": OPT_STR, "new": OPT_STR, "text": STR,
+        "data": nullable({"type": "object"}),
+    },
+}
+
+TASK: Schema = {
+    "type": "object",
+    "required": ["id", "incident", "kind", "title", "owner", "due_at", "state", "overdue"],
+    "properties": {
+        "id": {"type": "integer"}, "incident": STR,
+        "kind": {"type": "string", "enum": ["checklist", "action"]}, "title": STR,
+        "owner": OPT_STR, "due_at": OPT_TIME,
+        "state": {"type": "string", "enum": ["open", "done", "skipped"]},
+        "created_at": TIME, "created_by": OPT_STR, "done_at": OPT_TIME,
+        "overdue": {"type": "boolean"},
+    },
+}
+
+DUE: Schema = nullable({"type": "string", "description": "ISO 8601 time, or a duration from "
+                                                         "now such as 3d"})
+
+RECOMMENDATION_IN: Schema = {"anyOf": [STR, {
+    "type": "object", "required": ["text"], "additionalProperties": False,
+    "properties": {"text": STR, "action_item": {"type": "boolean"}, "owner": OPT_STR,
+                   "due_at": DUE, "task_id": OPT_INT}}]}
+
+REVIEW: Schema = {
+    "type": "object",
+    "required": ["findings", "went_well", "went_badly", "recommendations", "completed"],
+    "properties": {
+        "findings": STR, "went_well": STR, "went_badly": STR,
+        "recommendations": {"type": "array", "items": {
+            "type": "object", "required": ["text"],
+            "properties": {"text": STR, "task_id": OPT_INT}}},
+        "completed": {"type": "boolean"}, "completed_at": OPT_TIME, "completed_by": OPT_STR,
+        "created_at": OPT_TIME, "updated_at": OPT_TIME,
+    },
+}
+
+CADENCE: Schema = {
+    "type": "object", "required": ["interval_seconds", "due", "on_time", "percent"],
+    "properties": {"interval_seconds": {"type": "number"}, "due": {"type": "integer"},
+                   "on_time": {"type": "integer"}, "late_or_missed": {"type": "integer"},
+                   "sent": {"type": "integer"}, "percent": OPT_NUM},
+}
+
+REVIEW_REPORT: Schema = {
+    "type": "object",
+    "required": ["incident", "generated_at", "review", "phases", "durations", "cadence",
+                 "timeline", "reports", "alerts", "action_items", "checklist"],
+    "properties": {
+        "incident": ref("Incident"), "generated_at": TIME, "review": ref("Review"),
+        "phases": {"type": "array", "items": {
+            "type": "object", "required": ["phase", "at"],
+            "properties": {"phase": STR, "at": TIME, "since_reported": OPT_NUM,
+                           "since_previous": OPT_NUM}}},
+        "durations": {"type": "object", "additionalProperties": OPT_NUM},
+        "cadence": nullable(CADENCE),
+        "timeline": {"type": "array", "items": ref("TimelineEntry")},
+        "eta_history": {"type": "array", "items": ref("TimelineEntry")},
+        "containment": {"type": "array", "items": ref("TimelineEntry")},
+        "investigation": {"type": "array", "items": ref("TimelineEntry")},
+        "reports": {"type": "array", "items": {"type": "object"}},
+        "alerts": {"type": "array", "items": {"type": "object"}},
+        "action_items": {"type": "array", "items": ref("Task")},
+        "checklist": {"type": "array", "items": ref("Task")},
+    },
+}
+
+SPAN: Schema = {"type": "object", "required": ["mean", "median", "count"],
+                "properties": {"mean": OPT_NUM, "median": OPT_NUM, "count": {"type": "integer"}}}
+COUNTS: Schema = {"type": "object", "additionalProperties": {"type": "integer"}}
+
+STATS: Schema = {
+    "type": "object",
+    "required": ["since", "until", "incidents", "by_severity", "by_priority", "by_category",
+                 "by_source", "mtta_seconds", "mttr_seconds", "time_to_contain_seconds",
+                 "updates", "open_by_age"],
+    "properties": {
+        "since": TIME, "until": TIME, "incidents": {"type": "integer"},
+        "by_status": COUNTS, "by_severity": COUNTS, "by_priority": COUNTS,
+        "by_category": COUNTS, "by_source": COUNTS,
+        "mtta_seconds": SPAN, "mttr_seconds": SPAN, "time_to_contain_seconds": SPAN,
+        "updates": {"type": "object", "required": ["due", "on_time", "percent_on_time"],
+                    "properties": {"due": {"type": "integer"}, "on_time": {"type": "integer"},
+                                   "percent_on_time": OPT_NUM}},
+        "open_by_age": COUNTS, "open": {"type": "integer"},
+    },
+}
+
+PATCH: Schema = {
+    "type": "object", "additionalProperties": False, "minProperties": 1,
+    "description": "Fields to change; all are validated before any is applied. Fields are "
+                   "applied first, then acknowledge, then status (so a containment note "
+                   "given with status contained satisfies its gate).",
+    "properties": {
+        "status": STATUS,
+        "comment": {"type": "string", "description": "why (goes with status or acknowledge)"},
+        "reason": {"type": "string", "description": "needed to dismiss or reopen"},
+        "duplicate_of": {"type": "string", "description": "with status dismissed: INC-n to "
+                                                          "merge into"},
+        "acknowledge": {"type": "boolean"},
+        "priority": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 4},
+                               {"type": "string", "pattern": "^([Pp]?[1-4]|auto)$"},
+                               {"type": "null"}],
+                     "description": "null or auto derives it from impact × urgency"},
+        "severity": LEVEL, "impact": LEVEL, "urgency": LEVEL,
+        "eta": nullable({"type": "string", "description": "ISO 8601 time or a duration "
+                                                          "from now such as 2h"}),
+        "assignee": OPT_STR, "title": STR, "category": OPT_STR, "service": OPT_STR,
+        "location": OPT_STR, "affected_services": {"type": "array", "items": STR},
+        "impact_statement": OPT_STR, "note": STR, "investigation": STR, "containment": STR,
+        "root_cause": {"anyOf": [STR, {"type": "object", "additionalProperties": False,
+                                       "properties": {"category": OPT_STR,
+                                                      "text": OPT_STR}}]},
+        "root_cause_category": STR, "resolution_summary": OPT_STR,
+        "restored_at": {"type": "string", "description": "ISO 8601 time or now"},
+    },
+}
+
+TASK_IN: Schema = {
+    "type": "object", "required": ["title"], "additionalProperties": False,
+    "properties": {"title": STR, "kind": {"type": "string", "enum": ["checklist", "action"]},
+                   "owner": OPT_STR, "due_at": DUE},
+}
+TASK_PATCH: Schema = {
+    "type": "object", "additionalProperties": False, "minProperties": 1,
+    "properties": {"title": STR, "kind": {"type": "string", "enum": ["checklist", "action"]},
+                   "owner": OPT_STR, "due_at": DUE,
+                   "state": {"type": "string", "enum": ["open", "done", "skipped"]}},
+}
+REVIEW_IN: Schema = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"findings": STR, "went_well": STR, "went_badly": STR,
+                   "recommendations": {"type": "array", "items": RECOMMENDATION_IN},
+                   "completed": {"type": "boolean"}},
+}
+NOTE_IN: Schema = {
+    "type": "object", "required": ["text"], "additionalProperties": False,
+    "properties": {"text": STR,
+                   "kind": {"type": "string", "enum": ["note", "investigation", "containment"]}},
+}
+
+PATHS: Schema = {
+    "/healthz": {"get": op("The process is alive", _ok("Alive", ref("Health")), role=None)},
+    "/readyz": {"get": op("The database answers and its schema is current", {
+        **_ok("Ready", ref("Ready")),
+        **_ok("Not ready; problems says why", ref("Ready"), 503)}, role=None)},
+    "/api/v1/openapi.json": {"get": op("This document", _ok("OpenAPI 3.1", {"type": "object"}),
+                                       role=None)},
+    "/api/v1/webhooks/{integration}": {"post": {
+        **op("Submit a monitoring webhook; stored before it is acknowledged",
+             _ok("Stored; poll the intake URL for the outcome", ref("Accepted"), 202),
+             errors=(400, 401, 404, 413, 415, 503), role=None,
+             params=(path_param("integration", "the configured integration name"),),
+             body={"type": "object", "description": "the tool's own JSON payload"}),
+        "security": [{"integrationToken": []}, {"integrationQueryToken": []}],
+        "description": "Authenticated with the integration's token, as a bearer token or "
+                       "?token=.",
+    }},
+    "/api/v1/intake/{intake_id}": {"get": op(
+        "What became of a raw report", _ok("The intake row", ref("Intake")),
+        errors=READ, params=(path_param("intake_id", "intake id", {"type": "integer"}),))},
+    "/api/v1/incidents": {"get": op(
+        "Incidents, newest first", _ok("Incidents", {
+            "type": "object", "required": ["incidents"],
+            "properties": {"incidents": {"type": "array", "items": ref("Incident")}}}),
+        errors=(400, 401),
+        params=(query_param("status", "comma-separated statuses, or open"),
+                query_param("priority", "1-4"),
+                query_param("since", "a duration such as 24h or an ISO 8601 time"),
+                query_param("limit", "1-1000")))},
+    "/api/v1/incidents/{key}": {
+        "get": op("One incident with its alerts and timeline",
+                  _ok("The incident", ref("Incident")), errors=READ, params=(KEY,)),
+        "patch": op("Change status and fields", _ok("The changed incident", ref("Incident")),
+                    errors=(*WRITE, 409), role="respond", params=(KEY,), body=ref("Patch")),
+    },
+    "/api/v1/incidents/{key}/notes": {"post": op(
+        "Add a note, investigation note or containment action",
+        _ok("The timeline entry", ref("TimelineEntry"), 201), errors=WRITE, role="respond",
+        params=(KEY,), body=NOTE_IN)},
+    "/api/v1/incidents/{key}/timeline": {"get": op(
+        "The incident's timeline", _ok("Timeline, oldest first", {
+            "type": "object", "required": ["timeline"],
+            "properties": {"timeline": {"type": "array", "items": ref("TimelineEntry")}}}),
+        errors=READ, params=(KEY,))},
+    "/api/v1/incidents/{key}/tasks": {
+        "get": op("The incident's checklist and action items", _ok("Tasks", ref("TaskList")),
+                  errors=READ, params=(KEY,)),
+        "post": op("Add a task", _ok("The task", ref("Task"), 201), errors=WRITE,
+                   role="respond", params=(KEY,), body=TASK_IN),
+    },
+    "/api/v1/incidents/{key}/tasks/{task_id}": {"patch": op(
+        "Change a task", _ok("The task", ref("Task")), errors=WRITE, role="respond",
+        params=(KEY, TASK_ID), body=TASK_PATCH)},
+    "/api/v1/tasks/overdue": {"get": op(
+        "Open tasks past their due date, of every incident", _ok("Tasks", ref("TaskList")),
+        errors=(401,))},
+    "/api/v1/incidents/{key}/review": {
+        "get": op("The post-incident review and its report data",
+                  _ok("The review report", ref("ReviewReport")), errors=READ, params=(KEY,)),
+        "put": op("Write the review; fields not given stay as they are",
+                  _ok("The review report", ref("ReviewReport")), errors=WRITE,
+                  role="respond", params=(KEY,), body=REVIEW_IN),
+    },
+    "/api/v1/incidents/{key}/review.md": {"get": op(
+        "The review report as Markdown", _ok("Markdown", STR, media="text/markdown"),
+        errors=READ, params=(KEY,))},
+    "/api/v1/incidents/{key}/review.html": {"get": op(
+        "The review report as HTML", _ok("HTML", STR, media="text/html"),
+        errors=READ, params=(KEY,))},
+    "/api/v1/incidents/{key}/review/send": {"post": op(
+        "Mail the review report to the incident's stakeholder lists",
+        _ok("Queued in the outbox", {
+            "type": "object", "required": ["status", "recipients"],
+            "properties": {"status": {"const": "queued"},
+                           "recipients": {"type": "array", "items": STR}}}, 202),
+        errors=(400, 401, 403, 404, 409), role="respond", params=(KEY,))},
+    "/api/v1/stats": {"get": op(
+        "Metrics across incidents", _ok("Metrics", ref("Stats")), errors=(400, 401),
+        params=(query_param("since", "a duration such as 30d (the default) or an ISO 8601 "
+                                     "time"),))},
+}
+
+DOCUMENT: Schema = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "incidentd",
+        "version": "1",
+        "description": "Incident intake (webhooks), incidents, their lifecycle, tasks, "
+                       "post-incident reviews and metrics. Errors answer "
+                       '`{"error": message, "field": field at fault}`.',
+    },
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {
+            "apiToken": {"type": "http", "scheme": "bearer",
+                         "description": "an [[api.tokens]] token; roles read < respond < admin"},
+            "integrationToken": {"type": "http", "scheme": "bearer",
+                                 "description": "the integration's token"},
+            "integrationQueryToken": {"type": "apiKey", "in": "query", "name": "token"},
+        },
+        "schemas": {
+            "Error": {"type": "object", "required": ["error", "field"],
+                      "properties": {"error": STR, "field": OPT_STR,
+                                     "allowed": {"type": "array", "items": STR},
+                                     "missing": {"type": "array", "items": STR}}},
+            "Health": {"type": "object", "required": ["status"],
+                       "properties": {"status": STR}},
+            "Ready": {"type": "object", "required": ["status", "problems"],
+                      "properties": {"status": {"type": "string",
+                                                "enum": ["ready", "unready"]},
+                                     "problems": {"type": "array", "items": STR}}},
+            "Accepted": {"type": "object", "required": ["status", "intake_id", "url"],
+                         "properties": {"status": {"const": "accepted"},
+                                        "intake_id": {"type": "integer"}, "url": STR}},
+            "Intake": {"type": "object", "required": ["id", "status", "incidents"],
+                       "properties": {"id": {"type": "integer"},
+                                      "status": {"type": "string", "enum": [
+                                          "accepted", "parsed", "quarantined", "ignored"]},
+                                      "reason": OPT_STR,
+                                      "incidents": {"type": "array", "items": STR}}},
+            "Incident": INCIDENT,
+            "TimelineEntry": TIMELINE_ENTRY,
+            "Task": TASK,
+            "TaskList": {"type": "object", "required": ["tasks"],
+                         "properties": {"tasks": {"type": "array", "items": ref("Task")}}},
+            "Review": REVIEW,
+            "ReviewReport": REVIEW_REPORT,
+            "Stats": STATS,
+            "Patch": PATCH,
+        },
+    },
+}
