@@ -89,6 +89,12 @@ Noise
     (`automatic`); `Precedence: bulk|junk|list` (`bulk`) and `List-Id` /
     `List-Unsubscribe` (`mailing list`; lists named in the option
     `allowed_list_ids` are accepted). A reply is never ignored for being one.
+    Senders named in the option `accept_automatic_from` (addresses, or
+    domains as `example.org` / `@example.org`) may send machine-generated
+    mail (`Auto-Submitted: auto-generated`, `Precedence`, list headers), for
+    monitoring systems that report by mail; From is not authenticated, so
+    name internal senders only. Loops, bounces, receipts and auto-replies
+    stay ignored.
 
 Title
     The subject without leading Re:/Fwd:/AW:/WG:/SV:/Antw:/… prefixes and
@@ -102,17 +108,20 @@ from __future__ import annotations
 import email.policy
 import re
 from datetime import UTC
+from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from typing import Final
 
 from parsers._mail import fields, mime, noise, parts, reply
 from parsers._mail.decode import addresses, header_text, message_id, msgids, one_line, parse_date
+from parsers._mail.parts import FRAGILE
 from parsers.report import EmailInfo, ParseError, RawInput, Report
 
 NAME: Final = "email"
 
 _PARSER = BytesParser(policy=email.policy.default)
 _HEADER_PARSER = BytesHeaderParser(policy=email.policy.default)
+_COMPAT_PARSER = BytesParser(policy=email.policy.compat32)
 _MAIL_HEADERS: Final = frozenset({
     "from", "to", "cc", "subject", "date", "message-id", "content-type", "mime-version",
     "received", "return-path", "sender", "in-reply-to", "references",
@@ -142,11 +151,17 @@ def parse(raw: RawInput) -> list[Report]:
     if not body.strip():
         raise ParseError("empty message")
     problem = None
+    message: Message
     try:
         message = _PARSER.parsebytes(body)
     except RecursionError:  # thousands of nested multiparts: keep the headers, body as text
         message = _HEADER_PARSER.parsebytes(body)
         problem = "MIME structure nested too deeply; body kept as raw text"
+    except FRAGILE as exc:
+        # The default policy builds header objects while parsing, and some
+        # malformed Content-Type values make that raise; compat32 keeps strings.
+        message = _COMPAT_PARSER.parsebytes(body)
+        problem = f"parsed with the compat32 policy: {type(exc).__name__} under policy.default"
     headers = parts.header_map(message)
     if not _MAIL_HEADERS & headers.keys():
         raise ParseError("no mail header found")

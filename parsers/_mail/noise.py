@@ -90,7 +90,8 @@ def check(message: Message, headers: Mapping[str, list[str]], raw: RawInput, *,
         raise Ignored(f"bounce: non-delivery notice from {from_addr or 'unknown sender'}",
                       _original(message, parts, headers))
 
-    _auto_headers(headers)
+    trusted = _trusted_sender(from_addr, raw.options)
+    _auto_headers(headers, trusted=trusted)
     if _AUTOREPLY_SUBJECT.match(subject):
         raise Ignored(f'auto-reply: subject "{subject[:80]}"', {"subject": subject})
     if _RECEIPT_SUBJECT.match(subject) and (top == "application/ms-tnef" or any(
@@ -101,7 +102,8 @@ def check(message: Message, headers: Mapping[str, list[str]], raw: RawInput, *,
     null = _null_sender(raw, headers)
     if null:
         raise Ignored(f"automatic: {null}")
-    _list_headers(headers, raw.options)
+    if not trusted:
+        _list_headers(headers, raw.options)
 
 
 def _structure(message: Message) -> Iterator[Message]:
@@ -240,12 +242,27 @@ def _bounce_text(parts: list[Message]) -> bool:
     return False
 
 
-def _auto_headers(headers: Mapping[str, list[str]]) -> None:
+def _trusted_sender(from_addr: str, options: Mapping[str, Any]) -> bool:
+    """Whether the integration option `accept_automatic_from` names this sender or its domain."""
+    accepted = options.get("accept_automatic_from") or ()
+    if not from_addr or not isinstance(accepted, list | tuple):
+        return False
+    domain = from_addr.rpartition("@")[2]
+    for entry in accepted:
+        wanted = str(entry).strip().lower()
+        if wanted == from_addr or (wanted.lstrip("@") == domain and "@" not in wanted[1:]):
+            return True
+    return False
+
+
+def _auto_headers(headers: Mapping[str, list[str]], *, trusted: bool) -> None:
     submitted = headers.get("auto-submitted")
     if submitted:
         value = _value(submitted[0]).split("(", 1)[0].split(";", 1)[0].strip().lower()
         if value and value != "no":
             kind = "auto-reply" if value.startswith("auto-replied") else "automatic"
+            if kind == "automatic" and trusted:
+                return
             raise Ignored(f"{kind}: Auto-Submitted: {value}", {"auto_submitted": value})
     for name in _AUTOREPLY_HEADERS:
         if name in headers:

@@ -270,6 +270,34 @@ def test_quoted_history_is_cut_from_update_text(body: str, new_text: str) -> Non
     assert info(report).is_reply
 
 
+GMAIL_HTML_REPLY = (
+    '<div dir="ltr">status: contained<div><br></div><div>Failover done.</div></div><br>'
+    '<div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Mon, Mar 2, 2026 at 10:00 AM '
+    'Incident Desk &lt;<a href="mailto:incidents@example.org">incidents@example.org</a>&gt; '
+    'wrote:<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex">'
+    '[INC-4] Disk full<br>Status: responding</blockquote></div>')
+
+OUTLOOK_HTML_REPLY = (
+    "<html><head><style>p.MsoNormal {margin:0cm}</style></head><body><div class=WordSection1>"
+    "<p class=MsoNormal>Fixed on our side.<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p>"
+    "</p><div><div style='border:none;border-top:solid #E1E1E1 1.0pt'><p class=MsoNormal>"
+    "<b>From:</b> Incident Desk &lt;incidents@example.org&gt; <br><b>Sent:</b> Monday, March 2,"
+    " 2026 10:00<br><b>To:</b> Ops<br><b>Subject:</b> [INC-4] Disk full<o:p></o:p></p></div>"
+    "</div><p class=MsoNormal>Status: responding<o:p></o:p></p></div></body></html>")
+
+
+@pytest.mark.parametrize(("html", "new_text"), [
+    (GMAIL_HTML_REPLY, "status: contained\n\nFailover done."),
+    (OUTLOOK_HTML_REPLY, "Fixed on our side."),
+])
+def test_html_replies(html: str, new_text: str) -> None:
+    report = parse(message(html, subject="Re: [INC-4] Disk full",
+                           headers="Content-Type: text/html; charset=utf-8\n"))
+    assert info(report).update_text == new_text
+    assert report.description.endswith("Status: responding")
+    assert "MsoNormal" not in report.description
+
+
 def test_bottom_posting_and_interleaved_answers_are_kept() -> None:
     body = ("Bob wrote:\n> Is the disk full?\nYes, 100%.\n> Which host?\ndb1 only.\n")
     assert info(parse(message(body, subject="Re: x"))).update_text == "Yes, 100%.\ndb1 only."
@@ -388,6 +416,16 @@ def test_allowed_mailing_list_is_accepted() -> None:
     text = message("db1 is down", headers="List-Id: <ops.lists.example.org>\nPrecedence: list\n")
     report = parse(text, allowed_list_ids=["ops.lists.example.org"])
     assert info(report).list_id == "<ops.lists.example.org>"
+
+
+@pytest.mark.parametrize("accepted", [["alice@example.org"], ["example.org"], ["@EXAMPLE.ORG"]])
+def test_accepted_automatic_senders(accepted: list[str]) -> None:
+    text = message("CRITICAL: db1 disk 99%", headers=(
+        "Auto-Submitted: auto-generated\nPrecedence: bulk\nList-Id: <alerts.example.org>\n"))
+    assert parse(text, accept_automatic_from=accepted).title == "Disk full on db1"
+    assert ignored(text, accept_automatic_from=["bob@example.org", "other.example.org"])
+    auto_reply = message("away", headers="Auto-Submitted: auto-replied\n")
+    assert ignored(auto_reply, accept_automatic_from=accepted).reason.startswith("auto-reply")
 
 
 def test_null_envelope_sender_is_automatic() -> None:
@@ -649,6 +687,28 @@ def test_missing_final_boundary_and_flowed_text() -> None:
     text = message("--A\nContent-Type: text/plain; format=flowed\n\nA long line \nwrapped here.\n",
                    headers="Content-Type: multipart/mixed; boundary=A\n")
     assert parse(text).description == "A long line wrapped here."
+
+
+def test_header_that_defeats_the_default_policy() -> None:
+    text = message("--X\nContent-Type: text/plain\n\nThe UPS is beeping.\n"
+                   "--X\nContent-Type: text/plain; name*\n\nx\n--X--\n",
+                   headers="Content-Type: multipart/mixed; boundary=X\n")
+    report = parse(text)  # Python 3.11's default policy raises IndexError on "name*"
+    assert report.description.startswith("The UPS is beeping.")
+    assert report.details.get("parse_problem", "parsed with the compat32 policy").startswith(
+        "parsed with the compat32 policy")
+
+
+def test_compat32_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken:
+        def parsebytes(self, data: bytes) -> None:
+            raise IndexError("string index out of range")
+
+    monkeypatch.setattr(mail_parser, "_PARSER", Broken())
+    report = parse(message("Fan failure in rack 4.", headers="Content-Type: text/plain\n"))
+    assert report.description == "Fan failure in rack 4."
+    assert report.details["parse_problem"] == (
+        "parsed with the compat32 policy: IndexError under policy.default")
 
 
 @pytest.mark.parametrize("body", [b"", b"\n\n", b"just some words\n", b"\x00\xff" * 10])
