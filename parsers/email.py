@@ -42,7 +42,7 @@ SOP fields
       `2026-05-01T14:05:00+02:00`), epoch seconds, RFC 2822 dates, and clock
       times (`14:05`, `today 9:30 pm`, `yesterday 23:10`, placed on the mail's
       date, the latest such time not after it). Times without a zone take the
-      zone of the mail's Date header (UTC without one). Anything else is kept
+      zone of the mail's Date header (of the received time without one). Anything else is kept
       as text in `details["discovered"]`.
     - `Location:` → `location`.
     - `Service:`, `Affected service:`, `System:`, `Affected system:` → `service`.
@@ -75,8 +75,8 @@ Reply commands
     - `root cause: …` (or `rca:`) → ("root_cause", text); `resolution: …` →
       ("resolution", text); `note: …` (or `comment:`) → ("note", text).
     - `resolve` / `resolved` (optionally `: text`) → ("resolve", text or "");
-      `ack` / `acknowledge` → ("ack", ""); `reopen` or `reopen: reason` →
-      ("reopen", reason or "").
+      `ack` / `acknowledge` (optionally `: text`) → ("ack", text or "");
+      `reopen` or `reopen: reason` → ("reopen", reason or "").
 
 Noise
     Mail that is not a person reporting raises `Ignored("<kind>: <what>")`:

@@ -143,12 +143,14 @@ def parse_when(value: str, anchor: datetime, *, future: bool) -> datetime | None
 
 def _iso(match: re.Match[str], zone: tzinfo) -> datetime | None:
     day, time_part, offset = match.groups()
+    whole, dot, fraction = time_part.partition(".")
+    time_part = whole.zfill(5) + dot + fraction[:6]  # datetime takes at most microseconds
     suffix = ""
     if offset:
         upper = offset.upper()
         suffix = "+00:00" if upper in ("Z", "UTC", "GMT") else offset
     try:
-        parsed = datetime.fromisoformat(f"{day}T{time_part.zfill(5)}{suffix}")
+        parsed = datetime.fromisoformat(f"{day}T{time_part}{suffix}")
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)
@@ -224,7 +226,7 @@ def _command(line: str, options: Mapping[str, Any], *, sender: str | None,
     if not colon:
         return None
     key, value = _key(name), value.strip()
-    if key in ("status", "state"):
+    if key == "status":
         status = _STATUSES.get(_key(value.rstrip(".!")))
         return ("status", status) if status else None
     if key in ("priority", "prio"):

@@ -126,7 +126,7 @@ class _Walker:
 
     def _multipart(self, part: Message, ctype: str, segments: list[str], *,
                    readable: bool, depth: int) -> None:
-        children = [p for p in _children(part)]
+        children = _children(part)
         if not children:
             if readable:
                 segments.append(_broken_multipart_text(part))
@@ -277,7 +277,8 @@ def _broken_multipart_text(part: Message) -> str:
     That is the raw body, minus the stray boundary lines and the part headers
     that could not be matched.
     """
-    text = raw_text(str(part.get_payload() or part.preamble or ""))
+    payload = part.get_payload()
+    text = raw_text(payload if isinstance(payload, str) and payload else part.preamble or "")
     lines = text.replace("\r\n", "\n").split("\n")
     if lines and _BOUNDARY_LINE.match(lines[0]):
         blank = lines.index("") if "" in lines else 0

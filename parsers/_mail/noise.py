@@ -261,9 +261,8 @@ def _auto_headers(headers: Mapping[str, list[str]], *, trusted: bool) -> None:
         value = _value(submitted[0]).split("(", 1)[0].split(";", 1)[0].strip().lower()
         if value and value != "no":
             kind = "auto-reply" if value.startswith("auto-replied") else "automatic"
-            if kind == "automatic" and trusted:
-                return
-            raise Ignored(f"{kind}: Auto-Submitted: {value}", {"auto_submitted": value})
+            if kind == "auto-reply" or not trusted:
+                raise Ignored(f"{kind}: Auto-Submitted: {value}", {"auto_submitted": value})
     for name in _AUTOREPLY_HEADERS:
         if name in headers:
             label = "-".join(w.capitalize() for w in name.split("-"))

@@ -82,6 +82,8 @@ def test_sop_fields_fill_the_report() -> None:
     ("Time discovered: 2026-03-02T08:00:00Z", datetime(2026, 3, 2, 8, 0, tzinfo=UTC)),
     ("When: Mon, 2 Mar 2026 07:45:00 +0000", datetime(2026, 3, 2, 7, 45, tzinfo=UTC)),
     ("discovered: 1772438400", datetime(2026, 3, 2, 8, 0, tzinfo=UTC)),
+    ("Detected at: 2026-03-02T08:00:00.123456789+02:00",
+     datetime(2026, 3, 2, 6, 0, 0, 123456, tzinfo=UTC)),
     # a bare clock time lands on the mail's day, in the mail's zone, not after it
     ("Discovered: 09:05", datetime(2026, 3, 2, 8, 5, tzinfo=UTC)),
     ("Discovered: 11:00", datetime(2026, 3, 1, 10, 0, tzinfo=UTC)),
@@ -681,6 +683,16 @@ def test_alternative_prefers_plain_text() -> None:
                    "--A\nContent-Type: text/html\n\n<p>html version</p>\n--A--\n",
                    headers="Content-Type: multipart/alternative; boundary=A\n")
     assert parse(text).description == "plain version"
+
+
+@pytest.mark.parametrize(("body", "text"), [
+    ("--X\nContent-Type: text/plain\n\nnever closed", "never closed"),  # no final boundary
+    ("--Y\nContent-Type: text/plain\n\nwrong boundary\n--Y--\n", "wrong boundary"),
+    ("preamble only\n--X--\n", "preamble only"),
+])
+def test_broken_multiparts(body: str, text: str) -> None:
+    report = parse(message(body, headers="Content-Type: multipart/mixed; boundary=X\n"))
+    assert report.description == text
 
 
 def test_missing_final_boundary_and_flowed_text() -> None:
