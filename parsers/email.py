@@ -122,6 +122,7 @@ NAME: Final = "email"
 _PARSER = BytesParser(policy=email.policy.default)
 _HEADER_PARSER = BytesHeaderParser(policy=email.policy.default)
 _COMPAT_PARSER = BytesParser(policy=email.policy.compat32)
+_COMPAT_HEADER_PARSER = BytesHeaderParser(policy=email.policy.compat32)
 _MAIL_HEADERS: Final = frozenset({
     "from", "to", "cc", "subject", "date", "message-id", "content-type", "mime-version",
     "received", "return-path", "sender", "in-reply-to", "references",
@@ -150,18 +151,7 @@ def parse(raw: RawInput) -> list[Report]:
     body = raw.body.replace(b"\r\n", b"\n").replace(b"\r", b"\n").lstrip(b"\n")
     if not body.strip():
         raise ParseError("empty message")
-    problem = None
-    message: Message
-    try:
-        message = _PARSER.parsebytes(body)
-    except RecursionError:  # thousands of nested multiparts: keep the headers, body as text
-        message = _HEADER_PARSER.parsebytes(body)
-        problem = "MIME structure nested too deeply; body kept as raw text"
-    except FRAGILE as exc:
-        # The default policy builds header objects while parsing, and some
-        # malformed Content-Type values make that raise; compat32 keeps strings.
-        message = _COMPAT_PARSER.parsebytes(body)
-        problem = f"parsed with the compat32 policy: {type(exc).__name__} under policy.default"
+    message, problem = _read(body)
     headers = parts.header_map(message)
     if not _MAIL_HEADERS & headers.keys():
         raise ParseError("no mail header found")
@@ -233,6 +223,29 @@ def parse(raw: RawInput) -> list[Report]:
         details=details,
         email=info,
     )]
+
+
+def _read(body: bytes) -> tuple[Message, str | None]:
+    """Parse with policy.default, falling back when the standard library gives up.
+
+    The default policy builds header objects while parsing, and some malformed
+    Content-Type parameters make that raise; compat32 keeps strings but still
+    trips over a few (RFC 2231 continuations); the last resort keeps only the
+    headers and reads the body as text. The second value says what happened.
+    """
+    try:
+        return _PARSER.parsebytes(body), None
+    except RecursionError:  # thousands of nested multiparts
+        return _HEADER_PARSER.parsebytes(body), "MIME nested too deeply; body kept as raw text"
+    except FRAGILE as exc:
+        failure = type(exc).__name__
+    try:
+        message = _COMPAT_PARSER.parsebytes(body)
+    except (*FRAGILE, RecursionError):
+        return _COMPAT_HEADER_PARSER.parsebytes(body), (
+            f"MIME structure unreadable ({failure} under policy.default and compat32); "
+            "body kept as raw text")
+    return message, f"parsed with the compat32 policy: {failure} under policy.default"
 
 
 def title(subject: str) -> str:

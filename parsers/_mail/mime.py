@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any, Final
 
-from parsers._mail.decode import addresses, header_text, one_line, raw_text
+from parsers._mail.decode import addresses, guess_text, header_text, one_line, raw_text
 from parsers._mail.legacy import decode_binhex, extract_uuencoded
 from parsers._mail.parts import (
     content_type,
@@ -277,8 +277,8 @@ def _broken_multipart_text(part: Message) -> str:
     That is the raw body, minus the stray boundary lines and the part headers
     that could not be matched.
     """
-    payload = part.get_payload()
-    text = raw_text(payload if isinstance(payload, str) and payload else part.preamble or "")
+    data = b"" if part.is_multipart() else payload_bytes(part)
+    text = guess_text(data) if data.strip() else raw_text(part.preamble or "")
     lines = text.replace("\r\n", "\n").split("\n")
     if lines and _BOUNDARY_LINE.match(lines[0]):
         blank = lines.index("") if "" in lines else 0

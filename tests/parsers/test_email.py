@@ -711,16 +711,32 @@ def test_header_that_defeats_the_default_policy() -> None:
         "parsed with the compat32 policy")
 
 
-def test_compat32_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Broken:
-        def parsebytes(self, data: bytes) -> None:
-            raise IndexError("string index out of range")
+class _Broken:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
-    monkeypatch.setattr(mail_parser, "_PARSER", Broken())
+    def parsebytes(self, data: bytes) -> None:
+        raise self.error
+
+
+def test_compat32_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mail_parser, "_PARSER", _Broken(IndexError("string index")))
     report = parse(message("Fan failure in rack 4.", headers="Content-Type: text/plain\n"))
     assert report.description == "Fan failure in rack 4."
     assert report.details["parse_problem"] == (
         "parsed with the compat32 policy: IndexError under policy.default")
+
+
+def test_headers_only_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = message("--X\nContent-Type: text/plain\n\nFan failure in rack 4.\n--X--\n",
+                   headers="Content-Type: multipart/mixed; boundary=X; name*0=a; name*\n")
+    assert "Fan failure in rack 4." in parse(text).description  # real 3.11 failures, if any
+    monkeypatch.setattr(mail_parser, "_PARSER", _Broken(IndexError("string index")))
+    monkeypatch.setattr(mail_parser, "_COMPAT_PARSER", _Broken(TypeError("continuations")))
+    report = parse(text)
+    assert report.title == "Disk full on db1"
+    assert "Fan failure in rack 4." in report.description
+    assert report.details["parse_problem"].startswith("MIME structure unreadable (IndexError")
 
 
 @pytest.mark.parametrize("body", [b"", b"\n\n", b"just some words\n", b"\x00\xff" * 10])
