@@ -9,7 +9,11 @@ Reading the mail
     declared charset; unknown or missing charsets are guessed the same way;
     undecodable bytes become U+FFFD. Nothing in a message makes the parser
     fail: only input without any mail header (for example empty bytes) is a
-    `ParseError`.
+    `ParseError`. Where the standard library raises on malformed MIME, the
+    message is parsed again with `compat32`, or as headers plus raw text, and
+    `details["parse_problem"]` says so. Text parts are read up to a million
+    characters each (`details["body_truncated"]` when cut);
+    `details["body_format"]` is "html" when the text came from HTML.
 
 Body and attachments
     `multipart/alternative` prefers text/plain; HTML-only mail is turned into
@@ -42,8 +46,8 @@ SOP fields
       `2026-05-01T14:05:00+02:00`), epoch seconds, RFC 2822 dates, and clock
       times (`14:05`, `today 9:30 pm`, `yesterday 23:10`, placed on the mail's
       date, the latest such time not after it). Times without a zone take the
-      zone of the mail's Date header (of the received time without one). Anything else is kept
-      as text in `details["discovered"]`.
+      zone of the mail's Date header (of the received time without one).
+      Anything else is kept as text in `details["discovered"]`.
     - `Location:` → `location`.
     - `Service:`, `Affected service:`, `System:`, `Affected system:` → `service`.
     - `Impact:`, `Urgency:` → `impact` / `urgency` from the first word
@@ -63,11 +67,13 @@ Reply commands
       resolved, closed, dismissed; also investigating/identified/in progress
       (responding), mitigated/monitoring (contained), fixed (resolved),
       false alarm/duplicate (dismissed).
-    - `priority: 1`, `priority: P1`, `prio: 2` or a bare `P1` line → ("priority", "P1")…("P4").
-    - `severity: high` (or `sev:`) → ("severity", "high"|"medium"|"low") via `map_severity`.
+    - `priority: 1`, `priority: P1`, `prio: 2` or a bare `P1` line →
+      ("priority", "P1") … ("P4").
+    - `severity: high` (or `sev:`) → ("severity", "high"|"medium"|"low")
+      through `map_severity`.
     - `impact: high`, `urgency: low` → ("impact"|"urgency", level).
-    - `eta: 2h`, `eta: 90 min`, `eta: 1h 30m`, `eta: in 2 days` → ("eta", "PT2H"…)
-      as an ISO 8601 duration; `eta: 2026-05-01 14:00`, `eta: 16:30` or an
+    - `eta: 2h`, `eta: 90 min`, `eta: 1h 30m`, `eta: in 2 days` → ("eta",
+      "PT2H" …) as an ISO 8601 duration; `eta: 2026-05-01 14:00`, `eta: 16:30` or an
       RFC 2822 date → ("eta", ISO 8601 time; a bare clock time is the next
       one after the mail's date).
     - `assign: name@example.org`, `assign: alice`, `assign: me` (the sender)
@@ -100,7 +106,8 @@ Title
     The subject without leading Re:/Fwd:/AW:/WG:/SV:/Antw:/… prefixes and
     without `[INC-<n>]` tags, whitespace collapsed, at most 200 characters;
     the first line of the body when that leaves nothing. `EmailInfo.subject`
-    keeps the subject as sent (decoded) and `incident_keys` lists its tags.
+    keeps the subject as sent (decoded, whitespace collapsed) and
+    `incident_keys` lists its tags.
 """
 
 from __future__ import annotations
