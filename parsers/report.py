@@ -110,6 +110,13 @@ class EmailInfo:
     date: datetime | None = None
     update_text: str = ""  # the new part of a reply: quotes and signature cut
     attachments: tuple[Attachment, ...] = ()
+    cc: tuple[str, ...] = ()
+    reply_to: tuple[str, ...] = ()
+    is_reply: bool = False  # In-Reply-To/References present or a reply prefix (Re:, AW:, ...)
+    auto_submitted: str | None = None  # the Auto-Submitted value when present ("no" here)
+    list_id: str | None = None  # List-Id of an accepted mailing list
+    incident_keys: tuple[str, ...] = ()  # every [INC-<n>] tag in the subject, as "INC-<n>"
+    commands: tuple[tuple[str, str], ...] = ()  # (name, value) reply commands, in order
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
