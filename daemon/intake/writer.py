@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from daemon.store.models import Intake, IntakeStatus
 
@@ -61,6 +61,20 @@ class IntakeRecord:
 
 
 _Pending = tuple[IntakeRecord, "asyncio.Future[int]"]
+
+
+async def _insert_sqlite(connection: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert with one executemany and derive the ids.
+
+    SQLite cannot return ids in parameter order for a batch, and one statement
+    per row is what makes per-request commits slow. Inside this transaction we
+    hold the database's only write lock, and a table without AUTOINCREMENT
+    gives each new row the highest rowid plus one, so the batch's ids are the
+    consecutive numbers ending at last_insert_rowid().
+    """
+    await connection.execute(insert(Intake), rows)
+    last = (await connection.execute(text("SELECT last_insert_rowid()"))).scalar_one()
+    return list(range(int(last) - len(rows) + 1, int(last) + 1))
 
 
 class IntakeWriter:
@@ -121,12 +135,14 @@ class IntakeWriter:
 
     async def _commit(self, batch: list[_Pending]) -> None:
         try:
+            rows = [record.row() for record, _ in batch]
             async with self._engine.begin() as connection:
-                result = await connection.execute(
-                    insert(Intake).returning(Intake.id, sort_by_parameter_order=True),
-                    [record.row() for record, _ in batch],
-                )
-                ids = [row[0] for row in result]
+                if connection.dialect.name == "sqlite":
+                    ids = await _insert_sqlite(connection, rows)
+                else:
+                    result = await connection.execute(
+                        insert(Intake).returning(Intake.id, sort_by_parameter_order=True), rows)
+                    ids = [row[0] for row in result]
         except Exception as exc:  # noqa: BLE001 - any failure to commit means "retry later"
             log.error("intake commit failed for %d report(s): %s", len(batch), exc)
             for _, future in batch:
