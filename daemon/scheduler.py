@@ -57,8 +57,13 @@ class Scheduler:
         scheduler.start()
         self._scheduler = scheduler
 
+    @property
+    def apscheduler(self) -> AsyncIOScheduler | None:
+        """The running APScheduler, for jobs added elsewhere (retention)."""
+        return self._scheduler
+
     async def stop(self) -> None:
-        """Stop scheduling, then try one last delivery round."""
+        """Stop scheduling (the last delivery round runs once the pipeline has stopped)."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from daemon.api import health, incidents, intake
+from daemon.api import admin, health, incidents, intake, metrics
 from daemon.api.common import dumps
 
 __all__ = ["add_routes", "dumps"]
@@ -16,5 +16,5 @@ __all__ = ["add_routes", "dumps"]
 
 def add_routes(app: web.Application) -> None:
     """Register every API route."""
-    for module in (health, intake, incidents):
+    for module in (health, intake, incidents, metrics, admin):
         module.add_routes(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from daemon.cli import check, db, incidents, serve
+from daemon.cli import check, data, db, incidents, ops, serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,3 +21,7 @@ main.add_command(serve.serve)
 main.add_command(check.check_config)
 main.add_command(db.db)
 main.add_command(incidents.incidents)
+main.add_command(ops.reload)
+main.add_command(ops.doctor)
+db.db.add_command(data.db_backup)
+db.db.add_command(data.db_prune)
