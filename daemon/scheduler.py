@@ -6,8 +6,9 @@ decisions live in `daemon.comms`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -43,6 +44,7 @@ class Scheduler:
         self._clock = clock
         self._instance = instance
         self._scheduler: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[object]] = set()  # job runs `stop()` waits for
 
     def start(self) -> None:
         """Schedule both jobs, first run now."""
@@ -50,9 +52,9 @@ class Scheduler:
         scheduler = AsyncIOScheduler(timezone=UTC)
         common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None,
                   "next_run_time": datetime.now(UTC)}
-        scheduler.add_job(self.tick_updates, "interval", id="updates",
+        scheduler.add_job(self._job, "interval", args=[self.tick_updates], id="updates",
                           seconds=config.updates_interval.total_seconds(), **common)
-        scheduler.add_job(self.tick_outbox, "interval", id="outbox",
+        scheduler.add_job(self._job, "interval", args=[self.tick_outbox], id="outbox",
                           seconds=config.outbox_interval.total_seconds(), **common)
         scheduler.start()
         self._scheduler = scheduler
@@ -62,11 +64,33 @@ class Scheduler:
         """The running APScheduler, for jobs added elsewhere (retention)."""
         return self._scheduler
 
+    async def _job(self, tick: Callable[[], Awaitable[int]]) -> None:
+        """Run one tick, known to `stop()` while it runs."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await tick()
+        finally:
+            self._running.discard(task)
+
     async def stop(self) -> None:
-        """Stop scheduling (the last delivery round runs once the pipeline has stopped)."""
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
+        """Stop scheduling; let a running tick finish, within the shutdown timeout.
+
+        APScheduler's shutdown cancels running jobs, and a delivery cancelled
+        half-way has an unknown outcome (the outbox then marks it failed
+        rather than risk sending it twice). The last delivery round runs once
+        the pipeline has stopped (`daemon.ops.wiring.outbox_flush`).
+        """
+        if self._scheduler is None:
+            return
+        self._scheduler.pause()
+        running = [task for task in self._running if not task.done()]
+        if running:
+            await asyncio.wait(running,
+                               timeout=self._config().server.shutdown_timeout.total_seconds())
+        self._scheduler.shutdown(wait=False)
+        self._scheduler = None
 
     def kick_outbox(self) -> None:
         """Deliver soon: something was just queued."""
