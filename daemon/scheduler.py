@@ -45,6 +45,8 @@ class Scheduler:
         self._instance = instance
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()  # job runs `stop()` waits for
+        self._outbox_busy = False
+        self._kick_again = False  # something was queued while the outbox tick ran
 
     def start(self) -> None:
         """Schedule both jobs, first run now."""
@@ -53,11 +55,14 @@ class Scheduler:
         common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None,
                   "next_run_time": datetime.now(UTC)}
         scheduler.add_job(self._job, "interval", args=[self.tick_updates], id="updates",
+                          name="status updates",
                           seconds=config.updates_interval.total_seconds(), **common)
         scheduler.add_job(self._job, "interval", args=[self.tick_outbox], id="outbox",
+                          name="outbox delivery",
                           seconds=config.outbox_interval.total_seconds(), **common)
         scheduler.start()
         self._scheduler = scheduler
+        self._outbox_busy = True  # the first run is due now
 
     @property
     def apscheduler(self) -> AsyncIOScheduler | None:
@@ -69,10 +74,22 @@ class Scheduler:
         task = asyncio.current_task()
         assert task is not None
         self._running.add(task)
+        outbox = tick == self.tick_outbox
+        self._outbox_busy |= outbox
         try:
             await tick()
         finally:
             self._running.discard(task)
+            if outbox:
+                # APScheduler counts this run as running until its own done
+                # callback (added before ours) has run; ask again only after it.
+                task.add_done_callback(self._outbox_done)
+
+    def _outbox_done(self, _task: object) -> None:
+        self._outbox_busy = False
+        if self._kick_again:
+            self._kick_again = False
+            self.kick_outbox()
 
     async def stop(self) -> None:
         """Stop scheduling; let a running tick finish, within the shutdown timeout.
@@ -94,10 +111,16 @@ class Scheduler:
 
     def kick_outbox(self) -> None:
         """Deliver soon: something was just queued."""
+        if self._outbox_busy:
+            # Asking APScheduler now would only log "skipped: maximum number of
+            # running instances"; run again as soon as this tick ends instead.
+            self._kick_again = True
+            return
         if self._scheduler is not None:
             job = self._scheduler.get_job("outbox")
             if job is not None:
                 job.modify(next_run_time=datetime.now(UTC))
+                self._outbox_busy = True  # from now until that run ends
 
     async def tick_updates(self) -> int:
         """Queue due status updates; return how many incidents were due."""
