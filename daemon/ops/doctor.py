@@ -29,7 +29,7 @@ from daemon.store.db import create_engine
 from daemon.store.migrate import SchemaError, check_schema
 
 Level = Literal["ok", "warn", "fail"]
-PROBE_TIMEOUT = 5.0
+PROBE_TIMEOUT = 2.0  # a local port that takes longer to answer is not ours
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,18 +90,18 @@ class NotifySocket:
     def close(self) -> None:
         self.sock.close()
 
-    async def receive(self, timeout: float = 20.0) -> dict[str, str]:
+    async def receive(self, seconds: float = 20.0) -> dict[str, str]:
         """The next message as a dict of its `NAME=value` lines."""
         loop = asyncio.get_running_loop()
-        data = await asyncio.wait_for(loop.sock_recv(self.sock, 4096), timeout)
+        data = await asyncio.wait_for(loop.sock_recv(self.sock, 4096), seconds)
         fields = dict(line.split("=", 1) for line in data.decode().splitlines())
         self.messages.append(fields)
         return fields
 
-    async def wait_for(self, name: str, value: str = "1", timeout: float = 20.0
+    async def wait_for(self, name: str, value: str = "1", seconds: float = 20.0
                        ) -> dict[str, str]:
         """Receive until a message sets `name=value`; return that message."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + seconds
         while True:
             message = await self.receive(max(deadline - time.monotonic(), 0.01))
             if message.get(name) == value:
@@ -136,16 +136,23 @@ class DaemonProcess:
     def signal(self, signum: signal.Signals) -> None:
         self.process.send_signal(signum)
 
-    async def wait(self, timeout: float = 30.0) -> int:
-        deadline = time.monotonic() + timeout
+    async def wait(self, seconds: float = 30.0) -> int:
+        deadline = time.monotonic() + seconds
         while self.process.poll() is None:
             if time.monotonic() > deadline:
-                raise AssertionError(f"incidentd did not exit within {timeout}s:\n{self.log()}")
+                raise AssertionError(f"incidentd did not exit within {seconds}s:\n{self.log()}")
             await asyncio.sleep(0.05)
         return int(self.process.returncode)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def _start(args: list[str], env: dict[str, str], log_path: Path, cwd: Path
+           ) -> subprocess.Popen[bytes]:
+    with open(log_path, "wb") as log_file:
+        return subprocess.Popen([*incidentd_command(), *args], stdout=log_file,
+                                stderr=subprocess.STDOUT, env=env, cwd=cwd)
 
 
 @asynccontextmanager
@@ -168,10 +175,7 @@ async def daemon_process(tmp_path: Path, *, notify: NotifySocket | None = None,
     if watchdog_usec is not None:
         env["WATCHDOG_USEC"] = str(watchdog_usec)
     log_path = tmp_path / "incidentd.log"
-    with open(log_path, "wb") as log_file:
-        process = subprocess.Popen([*incidentd_command(), "serve", "--config", str(config_path)],
-                                   stdout=log_file, stderr=subprocess.STDOUT, env=env,
-                                   cwd=tmp_path)
+    process = _start(["serve", "--config", str(config_path)], env, log_path, tmp_path)
     daemon = DaemonProcess(process, http, smtp, config_path, data_dir, log_path, env)
     try:
         yield daemon
