@@ -22,7 +22,7 @@ large backlog is trimmed.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -77,39 +77,57 @@ def _has_open_report() -> Any:
             .where(Incident.status.in_(OPEN_STATUSES)))
 
 
-def deletable_intake(before: datetime) -> Select[int]:
+def deletable_intake(before: datetime, after_id: int = 0) -> Select[int]:
     """Finished intake rows older than `before` that no report points to."""
-    return (select(Intake.id).where(Intake.received_at < before, Intake.status.in_(FINISHED),
-                                    not_(_has_report()))
+    return (select(Intake.id).where(Intake.id > after_id, Intake.received_at < before,
+                                    Intake.status.in_(FINISHED), not_(_has_report()))
             .order_by(Intake.id))
 
 
-def emptiable_intake(before: datetime) -> Select[int]:
+def emptiable_intake(before: datetime, after_id: int = 0) -> Select[int]:
     """Parsed rows older than `before` with raw bytes, no report of theirs on an open incident."""
-    return (select(Intake.id).where(Intake.received_at < before,
+    return (select(Intake.id).where(Intake.id > after_id, Intake.received_at < before,
                                     Intake.status == IntakeStatus.PARSED,
                                     func.length(Intake.raw) > 0,
                                     _has_report(), not_(_has_open_report()))
             .order_by(Intake.id))
 
 
-def deletable_outbox(before: datetime) -> Select[int]:
+def deletable_outbox(before: datetime, after_id: int = 0) -> Select[int]:
     """Sent messages older than `before`, not of an open incident, not a thread root."""
     open_incident = (exists().where(Incident.id == Outbox.incident_id)
                      .where(Incident.status.in_(OPEN_STATUSES)))
-    thread_root = exists().where(Incident.thread_message_id == Outbox.message_id)
-    return (select(Outbox.id).where(Outbox.state == OutboxState.SENT, Outbox.sent_at < before,
-                                    not_(open_incident), not_(thread_root))
+    # NOT IN over one uncorrelated subquery: the database builds the set of roots
+    # once (incident.thread_message_id has no index; a correlated probe per row
+    # would scan the incident table for every sent message).
+    roots = select(Incident.thread_message_id).where(Incident.thread_message_id.is_not(None))
+    return (select(Outbox.id).where(Outbox.id > after_id, Outbox.state == OutboxState.SENT,
+                                    Outbox.sent_at < before, not_(open_incident),
+                                    Outbox.message_id.not_in(roots))
             .order_by(Outbox.id))
 
 
-def _queries(config: RetentionConfig, now: datetime) -> dict[str, Select[int]]:
+_KINDS = {"intake_deleted": ("intake", deletable_intake),
+          "intake_emptied": ("intake", emptiable_intake),
+          "outbox_deleted": ("outbox", deletable_outbox)}
+
+
+@dataclass(slots=True)
+class Cursor:
+    """Where a run is: the last id done per kind, and the kinds with nothing left."""
+
+    last: dict[str, int] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)
+
+
+def _queries(config: RetentionConfig, now: datetime, cursor: Cursor | None = None
+             ) -> dict[str, Select[int]]:
+    cursor = cursor or Cursor()
     queries = {}
-    if config.intake is not None:
-        queries["intake_deleted"] = deletable_intake(now - config.intake)
-        queries["intake_emptied"] = emptiable_intake(now - config.intake)
-    if config.outbox is not None:
-        queries["outbox_deleted"] = deletable_outbox(now - config.outbox)
+    for name, (table, query) in _KINDS.items():
+        age = getattr(config, table)
+        if age is not None and name not in cursor.done:
+            queries[name] = query(now - age, cursor.last.get(name, 0))
     return queries
 
 
@@ -123,10 +141,21 @@ def count_removable(session: Session, config: RetentionConfig, now: datetime
 
 
 def run_batch(session: Session, config: RetentionConfig, now: datetime, *,
-              limit: int = BATCH) -> RetentionResult:
-    """One batch of each kind in the caller's transaction; counts what it did."""
+              cursor: Cursor | None = None, limit: int = BATCH) -> RetentionResult:
+    """One batch of each kind in the caller's transaction; counts what it did.
+
+    With a `cursor`, each batch starts where the previous one stopped and a
+    kind that came up short is not searched again: without it, every batch
+    would rescan the rows that were kept.
+    """
     ids = {name: list(session.scalars(query.limit(limit)))
-           for name, query in _queries(config, now).items()}
+           for name, query in _queries(config, now, cursor).items()}
+    if cursor is not None:
+        for name, found in ids.items():
+            if found:
+                cursor.last[name] = found[-1]
+            if len(found) < limit:
+                cursor.done.add(name)
     if ids.get("intake_deleted"):
         session.execute(delete(Intake).where(Intake.id.in_(ids["intake_deleted"])))
     if ids.get("intake_emptied"):
@@ -144,9 +173,10 @@ async def apply_retention(sessions: async_sessionmaker[AsyncSession], config: Re
         async with sessions() as session:
             return await session.run_sync(lambda s: count_removable(s, config, now))
     total = RetentionResult()
+    cursor = Cursor()
     while True:
         async with sessions.begin() as session:
-            result = await session.run_sync(lambda s: run_batch(s, config, now))
+            result = await session.run_sync(lambda s: run_batch(s, config, now, cursor=cursor))
         total += result
         if result.total == 0:
             break
