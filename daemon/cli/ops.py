@@ -31,7 +31,12 @@ def reload(config_path: Path | None, data_dir: Path | None) -> None:
     if not _is_incidentd(pid):
         raise click.ClickException(f"pid {pid} (from {config.server.data_dir / PID_FILE}) is "
                                    "not a running incidentd; remove the stale pid file")
-    os.kill(pid, signal.SIGHUP)
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except PermissionError:
+        raise click.ClickException(f"not allowed to signal pid {pid}: run this as the "
+                                   "daemon's user or root, or use: systemctl reload "
+                                   "incidentd") from None
     click.echo(f"sent SIGHUP to incidentd (pid {pid}); its log says what changed")
 
 
@@ -41,7 +46,7 @@ def _is_incidentd(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # alive, owned by another user (systemd's DynamicUser)
+        return True  # alive, owned by another user (the service account)
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:

@@ -46,6 +46,7 @@ def test_the_unit_asks_for_what_the_daemon_provides() -> None:
     assert service["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
     assert service["ExecStartPre"] == [f"{INSTALLED} db upgrade"]
     assert service["Restart"] == ["on-failure"]
+    assert service["User"] == ["incidentd"]  # systemd/incidentd.sysusers creates it
     assert service["StateDirectory"] == ["incidentd"]
     assert service["ConfigurationDirectory"] == ["incidentd"]
     assert service["Environment"] == ["INCIDENTD_CONFIG=/etc/incidentd/incidentd.toml "
@@ -65,6 +66,17 @@ def test_systemd_analyze_verify_passes(tmp_path: Path) -> None:
                             check=False, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "", result.stderr
+
+
+@pytest.mark.skipif(shutil.which("systemd-sysusers") is None,
+                    reason="systemd-sysusers is not installed here "
+                           "(Debian: apt-get install systemd)")
+def test_sysusers_file_creates_the_account(tmp_path: Path) -> None:
+    result = subprocess.run(["systemd-sysusers", f"--root={tmp_path}", "--dry-run",
+                             str(ROOT / "systemd" / "incidentd.sysusers")],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Creating user 'incidentd'" in result.stdout + result.stderr
 
 
 @needs_analyze
