@@ -59,6 +59,8 @@ class Service:
         self.runner = web.AppRunner(app, **kwargs)
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._started = False
+        self._reload_pending = False  # SIGHUP during start-up: reload once READY
 
     def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         task = asyncio.create_task(coro, name=name)
@@ -70,7 +72,7 @@ class Service:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self._stop.set)
-        loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload(), "reload"))
+        loop.add_signal_handler(signal.SIGHUP, self._on_sighup)
         try:
             await self._start()
             await self._stop.wait()
@@ -102,11 +104,21 @@ class Service:
         log.info("http listening on %s", site.name.removeprefix("http://"))
         self._write_pid_file()
         self.notifier.ready(await self.status_line("ready"))
+        self._started = True
+        if self._reload_pending:
+            self._on_sighup()
         interval = watchdog_interval()
         if interval is not None:
             self._spawn(self._watchdog(interval), "watchdog")
         if self.notifier.enabled:
             self._spawn(self._status(), "sd-status")
+
+    def _on_sighup(self) -> None:
+        if not self._started:
+            # A reload now would tell systemd READY=1 before the listeners are up.
+            self._reload_pending = True
+            return
+        self._spawn(self.reload(), "reload")
 
     async def reload(self) -> None:
         """SIGHUP: reload the configuration and tell systemd how it went."""

@@ -24,7 +24,9 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL, a busy timeout and foreign keys."""
     parsed = make_url(url)
-    options: dict[str, Any] = {"echo": echo}
+    # Error messages would otherwise quote statement parameters: raw report
+    # bodies and addresses. `[database] echo` is for debugging and shows them.
+    options: dict[str, Any] = {"echo": echo, "hide_parameters": not echo}
     if is_sqlite(url):
         database = parsed.database
         if database and database != ":memory:":
