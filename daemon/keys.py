@@ -10,7 +10,7 @@ from daemon.config import Config
 from daemon.intake.writer import IntakeWriter
 from daemon.runtime import Runtime
 
-CONFIG = web.AppKey("config", Config)
+CONFIG = web.AppKey("config", Config)  # as at start-up; app[RUNTIME].config follows reloads
 CLOCK = web.AppKey("clock", Clock)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessions")
