@@ -28,7 +28,7 @@ run: $(STAMP)
 	exec $(BIN)/incidentd serve --config $(CONFIG)
 
 lint: $(STAMP)
-	$(BIN)/ruff check daemon parsers notifiers migrations tests $(wildcard bench)
+	$(BIN)/ruff check $(wildcard daemon parsers notifiers migrations tests bench)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

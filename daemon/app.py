@@ -1,10 +1,11 @@
 """The daemon as one aiohttp application; every resource is a cleanup context.
 
 Start-up order: database (refuses an unmigrated schema), intake writer,
-pipeline worker, scheduler, SMTP listener. Shutdown runs in reverse after
-aiohttp has stopped accepting HTTP and let in-flight requests finish: SMTP
+pipeline worker, scheduler, SMTP listener, monitoring. Shutdown runs in reverse
+after aiohttp has stopped accepting HTTP and let in-flight requests finish: SMTP
 stops accepting and waits for messages being stored, the scheduler stops, the
-pipeline finishes its current transaction, the writer commits what is queued.
+pipeline finishes its current transaction, the writer commits what is queued,
+and the outbox gets one bounded delivery round (`daemon.ops.wiring`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import logging
 import weakref
 from collections.abc import AsyncIterator
 from functools import partial
+from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from aiosmtpd.smtp import SMTP
@@ -26,6 +29,14 @@ from daemon.intake.smtp import MailboxHandler
 from daemon.intake.writer import IntakeWriter
 from daemon.keys import CLOCK, CONFIG, DATABASE, ENGINE, RUNTIME, SESSIONS, WRITER
 from daemon.notify import build_notifier
+from daemon.ops import wiring
+from daemon.ops.instrument import (
+    MeasuredNotifier,
+    MeasuredSMTP,
+    metrics_middleware,
+    pipeline_observer,
+)
+from daemon.ops.metrics import METRICS
 from daemon.pipeline import PipelineWorker
 from daemon.runtime import Runtime
 from daemon.scheduler import Scheduler
@@ -41,25 +52,33 @@ SMTP_SERVER = web.AppKey("smtp_server", asyncio.Server)
 
 
 def build_app(
-    config: Config, *, clock: Clock | None = None, config_hint: str = ""
+    config: Config, *, clock: Clock | None = None, config_hint: str = "",
+    config_path: Path | None = None, overrides: dict[str, Any] | None = None,
 ) -> web.Application:
-    """The whole daemon, ready for `web.run_app` or a test client."""
+    """The whole daemon, ready for `daemon.ops.service` or a test client.
+
+    `config_path` and `overrides` are what a reload reads again.
+    """
     app = web.Application(
         client_max_size=config.server.max_body_size,
-        middlewares=[error_middleware],
+        middlewares=[metrics_middleware, error_middleware],
     )
-    runtime = Runtime(config)
+    runtime = Runtime(config, config_path=config_path, overrides=dict(overrides or {}),
+                      from_file=config_path is not None or overrides is not None)
     app[RUNTIME] = runtime
     app[CONFIG] = config
     app[CLOCK] = clock or SystemClock()
     app.router.add_post("/api/v1/webhooks/{integration}", receive_webhook)
     api.add_routes(app)
+    wiring.install(app)
     app.cleanup_ctx.extend([
         partial(_database, hint=config_hint),
+        wiring.outbox_flush,
         _intake_writer,
         _pipeline,
         _scheduler,
         _smtp,
+        wiring.monitoring,
     ])
     return app
 
@@ -109,7 +128,8 @@ async def _pipeline(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     worker = PipelineWorker(app[DATABASE], runtime.get_config, runtime.get_renderer, app[CLOCK],
-                            on_queued=lambda: _kick_outbox(app))
+                            on_queued=lambda: _kick_outbox(app),
+                            on_processed=pipeline_observer(app[METRICS], app[CLOCK]))
     app[PIPELINE] = worker
     worker.start()
     yield
@@ -118,8 +138,10 @@ async def _pipeline(app: web.Application) -> AsyncIterator[None]:
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     runtime = app[RUNTIME]
+    notifier = MeasuredNotifier(build_notifier(app[CONFIG]), app[METRICS], app[CLOCK])
+    app[wiring.OPS].notifier = notifier
     scheduler = Scheduler(app[SESSIONS], runtime.get_config, runtime.get_renderer,
-                          build_notifier(app[CONFIG]), app[CLOCK], runtime.instance)
+                          notifier, app[CLOCK], runtime.instance)
     app[SCHEDULER] = scheduler
     scheduler.start()
     yield
@@ -137,9 +159,10 @@ async def _smtp(app: web.Application) -> AsyncIterator[None]:
     sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
 
     def factory() -> SMTP:
-        protocol = SMTP(handler, hostname=config.server.hostname, ident="incidentd ESMTP",
-                        data_size_limit=config.server.max_message_size, enable_SMTPUTF8=True,
-                        decode_data=False, timeout=300)
+        protocol = MeasuredSMTP(handler, metrics=app[METRICS],
+                                hostname=config.server.hostname, ident="incidentd ESMTP",
+                                data_size_limit=config.server.max_message_size,
+                                enable_SMTPUTF8=True, decode_data=False, timeout=300)
         sessions.add(protocol)
         return protocol
 

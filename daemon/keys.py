@@ -11,7 +11,7 @@ from daemon.intake.writer import IntakeWriter
 from daemon.runtime import Runtime
 from daemon.store.db import Database
 
-CONFIG = web.AppKey("config", Config)
+CONFIG = web.AppKey("config", Config)  # as at start-up; app[RUNTIME].config follows reloads
 CLOCK = web.AppKey("clock", Clock)
 DATABASE = web.AppKey("database", Database)
 ENGINE = web.AppKey("engine", AsyncEngine)

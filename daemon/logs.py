@@ -1,22 +1,193 @@
-"""Logging set-up: one line per event, readable in a terminal and in journald."""
+"""Logging: one line per event, readable in a terminal and in journald, never a secret.
+
+Messages follow one convention: a few words naming the event, then its data as
+`key=value` (`"webhook accepted intake=%d integration=%s"`). The formatter
+quotes values that contain spaces, appends the `intake=` / `incident=` of the
+work in progress (`log_context`), and keeps tracebacks on the same line, so a
+line is always a whole event. `[logging] format = "json"` writes the same as
+JSON lines, with the `key=%s` arguments as typed fields.
+
+Under systemd (`$JOURNAL_STREAM` names our stderr) lines carry no timestamp and
+start with a `<N>` syslog priority, which journald turns into the entry's
+priority.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import sys
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any, Literal
+
+_NO_CONTEXT: Mapping[str, Any] = MappingProxyType({})
+_CONTEXT: ContextVar[Mapping[str, Any]] = ContextVar("incidentd_log_context", default=_NO_CONTEXT)
+
+# Fields appended to every line of the work they concern, in this order.
+CONTEXT_KEYS = ("intake", "incident")
+
+_PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([a-zA-Z%])")
+_KEY_BEFORE = re.compile(r"(\w+)=$")
+_SYSLOG_PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3,
+                    logging.CRITICAL: 2}
+# Secrets that may reach a message through a URL, a header or an exception text.
+_SECRET_PATTERNS = (
+    re.compile(r"(?i)([?&](?:token|access_token|api_key|password|secret)=)[^&\s\"']+"),
+    re.compile(r"(?i)(\bbearer\s+)[^\s\"']+"),
+    re.compile(r"(?i)(\b(?:token|password|passwd|secret)=)(?:\"[^\"]*\"|[^\s,;&]+)"),
+    re.compile(r"(?i)(://[^/:@\s]+:)[^@/\s]+(?=@)"),  # user:password@host in URLs
+)
+REDACTED = "***"
 
 
-def setup_logging(level: str = "INFO") -> None:
-    """Log to stderr; without timestamps under systemd (journald adds its own)."""
-    under_journald = bool(os.environ.get("JOURNAL_STREAM"))
-    fmt = "%(levelname)s %(name)s: %(message)s" if under_journald else \
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"
+@contextmanager
+def log_context(**fields: Any) -> Iterator[None]:
+    """Add `intake=` / `incident=` (or other fields) to every line logged inside."""
+    token = _CONTEXT.set({**_CONTEXT.get(), **fields})
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
+def quote(value: Any) -> str:
+    """A value as it appears after `key=`: bare when it can be, else double-quoted."""
+    text = str(value)
+    if text and not any(c.isspace() or c in "\"=\\" for c in text):
+        return text
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+
+
+class Redactor:
+    """Replaces configured secrets and secret-looking parameters with `***`."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        # Short values would blank ordinary words; real tokens are longer.
+        self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        """`text` without secrets."""
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        for pattern in _SECRET_PATTERNS:
+            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+        return text
+
+
+def _render(record: logging.LogRecord) -> tuple[str, dict[str, Any]]:
+    """The message with `key=%s` values quoted, and those values by key."""
+    fields: dict[str, Any] = {}
+    if not isinstance(record.msg, str) or not isinstance(record.args, tuple) or not record.args:
+        return record.getMessage(), fields
+    args = list(record.args)
+    pieces: list[str] = []
+    done = 0
+    position = 0
+    for match in _PLACEHOLDER.finditer(record.msg):
+        if match.group(1) == "%" or position >= len(args):
+            continue
+        key = _KEY_BEFORE.search(record.msg, 0, match.start())
+        conversion = match.group(0)
+        if key is not None:
+            fields[key.group(1)] = args[position]
+            if match.group(1) in "sr":
+                value = args[position] if match.group(1) == "s" else repr(args[position])
+                args[position], conversion = quote(value), "%s"
+        pieces += [record.msg[done:match.start()], conversion]
+        done = match.end()
+        position += 1
+    pieces.append(record.msg[done:])
+    try:
+        return "".join(pieces) % tuple(args), fields
+    except (TypeError, ValueError):
+        return record.getMessage(), {}
+
+
+class EventFormatter(logging.Formatter):
+    """One line per event: text with key=value fields, or a JSON object."""
+
+    def __init__(self, *, style: Literal["text", "json"] = "text", journald: bool = False,
+                 redact: Redactor | None = None) -> None:
+        super().__init__()
+        self.style = style
+        self.journald = journald
+        self.redact = redact or Redactor()
+
+    def format(self, record: logging.LogRecord) -> str:
+        """See `logging.Formatter`."""
+        message, fields = _render(record)
+        context = {k: v for k, v in _CONTEXT.get().items() if k not in fields}
+        for key in CONTEXT_KEYS:
+            value = getattr(record, key, None)  # log.info(..., extra={"incident": "INC-1"})
+            if value is not None and key not in fields:
+                context[key] = value
+        error = self.formatException(record.exc_info) if record.exc_info else None
+        if self.style == "json":
+            line = self._json(record, message, {**fields, **context}, error)
+        else:
+            line = self._text(record, message, context, error)
+        line = self.redact(line)
+        if self.journald:
+            return f"<{_SYSLOG_PRIORITY.get(record.levelno, 6)}>{line}"
+        return line
+
+    def _text(self, record: logging.LogRecord, message: str, context: Mapping[str, Any],
+              error: str | None) -> str:
+        parts = [] if self.journald else [_timestamp(record)]
+        parts += [record.levelname, f"{record.name}:", message.replace("\n", "\\n")]
+        parts += [f"{k}={quote(v)}" for k, v in context.items() if f"{k}=" not in message]
+        if error:
+            parts.append(f"error={quote(error)}")
+        return " ".join(parts)
+
+    def _json(self, record: logging.LogRecord, message: str, fields: Mapping[str, Any],
+              error: str | None) -> str:
+        data: dict[str, Any] = {} if self.journald else {"ts": _timestamp(record)}
+        data.update(level=record.levelname.lower(), logger=record.name, msg=message)
+        for key, value in fields.items():
+            data.setdefault(key, value if isinstance(value, int | float | bool | None)
+                            else str(value))
+        if error:
+            data["error"] = error
+        return json.dumps(data, ensure_ascii=False)
+
+
+def _timestamp(record: logging.LogRecord) -> str:
+    when = datetime.fromtimestamp(record.created, UTC)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def under_journald(stream: Any = None) -> bool:
+    """True when `stream` (stderr) is connected to the journal, as `$JOURNAL_STREAM` says."""
+    value = os.environ.get("JOURNAL_STREAM", "")
+    device, _, inode = value.partition(":")
+    if not device.isdigit() or not inode.isdigit():
+        return False
+    try:
+        info = os.fstat((stream or sys.stderr).fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return (info.st_dev, info.st_ino) == (int(device), int(inode))
+
+
+def setup_logging(level: str = "INFO", style: Literal["text", "json"] = "text",
+                  secrets: Iterable[str] = ()) -> None:
+    """Log to stderr, one line per event; callable again to change level, style or secrets."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(fmt))
+    handler.setFormatter(EventFormatter(style=style, journald=under_journald(sys.stderr),
+                                        redact=Redactor(secrets)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # aiosmtpd's "mail.log" logs every SMTP command at INFO (addresses included).
+    # aiosmtpd's "mail.log" logs every SMTP command at INFO (addresses and, at DEBUG,
+    # message lines), so it never goes below WARNING.
     for noisy in ("apscheduler", "aiosqlite", "asyncio", "alembic.runtime.migration", "mail.log"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from daemon.clock import Clock
 from daemon.comms import Renderer
 from daemon.config import Config
+from daemon.logs import log_context
 from daemon.process import Outcome, process_intake
 from daemon.store import repo
 from daemon.store.db import Database
@@ -44,9 +46,11 @@ class PipelineWorker:
         renderer: Callable[[], Renderer],
         clock: Clock,
         on_queued: Callable[[], None] | None = None,
+        on_processed: Callable[[int, Outcome, datetime], None] | None = None,
     ) -> None:
         self._db = database
         self._on_queued = on_queued
+        self._on_processed = on_processed  # metrics: (intake id, outcome, received_at)
         self._config = config
         self._renderer = renderer
         self._clock = clock
@@ -55,6 +59,7 @@ class PipelineWorker:
         self._task: asyncio.Task[None] | None = None
         self.processed = 0
         self.last_error: str | None = None
+        self.last_progress = time.monotonic()  # readiness: when a row was last finished
 
     def wake(self) -> None:
         """New rows were committed."""
@@ -62,7 +67,13 @@ class PipelineWorker:
 
     def start(self) -> None:
         """Start the worker task."""
+        self.last_progress = time.monotonic()
         self._task = asyncio.create_task(self._run(), name="pipeline")
+
+    @property
+    def running(self) -> bool:
+        """True while the worker task is alive."""
+        return self._task is not None and not self._task.done()
 
     async def stop(self) -> None:
         """Let the current transaction finish, then stop."""
@@ -115,16 +126,21 @@ class PipelineWorker:
         renderer = self._renderer()
         now = self._clock.now()
         try:
-            outcome = await self._db.run(_process, intake_id, config, renderer, now)
+            done = await self._db.run(_process, intake_id, config, renderer, now)
         except (OperationalError, DBAPIError, OSError):
             raise
         except Exception as exc:  # a bug for this input: quarantine it, keep going
             log.exception("pipeline: intake=%d failed; quarantined", intake_id)
             reason = f"internal error: {type(exc).__name__}: {exc}"[:2000]
             await self._db.run(_quarantine, intake_id, reason, now)
+            self.last_progress = time.monotonic()
             return Outcome(IntakeStatus.QUARANTINED, "internal error")
+        outcome, received_at = done if done is not None else (None, now)
         if outcome is not None:
             self.processed += 1
+            self.last_progress = time.monotonic()
+            if self._on_processed is not None:
+                self._on_processed(intake_id, outcome, received_at)
             if outcome.queued and self._on_queued is not None:
                 self._on_queued()
         return outcome
@@ -143,13 +159,14 @@ def _accepted_ids(session: Session, after: int, limit: int) -> list[int]:
 
 
 def _process(session: Session, intake_id: int, config: Config, renderer: Renderer,
-             now: datetime) -> Outcome | None:
+             now: datetime) -> tuple[Outcome, datetime] | None:
     if repo.skip_locked(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PIPELINE_LOCK})
     intake = repo.claim_intake(session, intake_id=intake_id)
     if intake is None:
         return None
     work = Work(session=session, config=config, now=now)
-    outcome = process_intake(work, renderer, intake)
+    with log_context(intake=intake_id):  # on every line logged about this row
+        outcome = process_intake(work, renderer, intake)
     log.debug("intake=%d %s %s", intake_id, outcome.status, ",".join(outcome.incident_keys))
-    return outcome
+    return outcome, intake.received_at

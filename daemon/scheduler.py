@@ -10,7 +10,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -46,61 +45,91 @@ class Scheduler:
         self._clock = clock
         self._instance = instance
         self._scheduler: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[object]] = set()  # job runs `stop()` waits for
         # One tick of each kind at a time in this process: SQLite has no row locks,
         # and a tick run by hand (tests, CLI) must not overlap the scheduled one.
         self._updates_lock = asyncio.Lock()
         self._outbox_lock = asyncio.Lock()
         self._reviews_lock = asyncio.Lock()
-        self._running: set[asyncio.Task[Any]] = set()
+        self._outbox_busy = False
+        self._kick_again = False  # something was queued while the outbox tick ran
 
     def start(self) -> None:
-        """Schedule the jobs, first run now."""
+        """Schedule both jobs, first run now."""
         config = self._config().scheduler
         scheduler = AsyncIOScheduler(timezone=UTC)
         common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None,
                   "next_run_time": datetime.now(UTC)}
-        scheduler.add_job(self._tracked(self.tick_updates), "interval", id="updates",
+        scheduler.add_job(self._job, "interval", args=[self.tick_updates], id="updates",
+                          name="status updates",
                           seconds=config.updates_interval.total_seconds(), **common)
-        scheduler.add_job(self._tracked(self.tick_outbox), "interval", id="outbox",
+        scheduler.add_job(self._job, "interval", args=[self.tick_outbox], id="outbox",
+                          name="outbox delivery",
                           seconds=config.outbox_interval.total_seconds(), **common)
-        scheduler.add_job(self._tracked(self.tick_reviews), "interval", id="reviews",
+        scheduler.add_job(self._job, "interval", args=[self.tick_reviews], id="reviews",
+                          name="review reminders",
                           seconds=config.updates_interval.total_seconds(), **common)
         scheduler.start()
         self._scheduler = scheduler
+        self._outbox_busy = True  # the first run is due now
 
-    def _tracked(self, tick: Callable[[], Awaitable[int]]) -> Callable[[], Awaitable[int]]:
-        async def run() -> int:
-            task = asyncio.current_task()
-            if task is not None:
-                self._running.add(task)
-            try:
-                return await tick()
-            finally:
-                if task is not None:
-                    self._running.discard(task)
+    @property
+    def apscheduler(self) -> AsyncIOScheduler | None:
+        """The running APScheduler, for jobs added elsewhere (retention)."""
+        return self._scheduler
 
-        run.__name__ = run.__qualname__ = tick.__name__
-        return run
+    async def _job(self, tick: Callable[[], Awaitable[int]]) -> None:
+        """Run one tick, known to `stop()` while it runs."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        outbox = tick == self.tick_outbox
+        self._outbox_busy |= outbox
+        try:
+            await tick()
+        finally:
+            self._running.discard(task)
+            if outbox:
+                # APScheduler counts this run as running until its own done
+                # callback (added before ours) has run; ask again only after it.
+                task.add_done_callback(self._outbox_done)
+
+    def _outbox_done(self, _task: object) -> None:
+        self._outbox_busy = False
+        if self._kick_again:
+            self._kick_again = False
+            self.kick_outbox()
 
     async def stop(self) -> None:
-        """Stop scheduling and let the jobs already running finish."""
-        if self._scheduler is not None:
-            self._scheduler.pause()
-            # shutdown cancels running jobs, which would abandon a transaction (and
-            # its connection) halfway; a claimed outbox row would stay "sending"
-            if self._running:
-                await asyncio.wait(set(self._running),
-                                   timeout=self._config().server.shutdown_timeout
-                                   .total_seconds())
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
+        """Stop scheduling; let a running tick finish, within the shutdown timeout.
+
+        APScheduler's shutdown cancels running jobs, and a delivery cancelled
+        half-way has an unknown outcome (the outbox then marks it failed
+        rather than risk sending it twice). The last delivery round runs once
+        the pipeline has stopped (`daemon.ops.wiring.outbox_flush`).
+        """
+        if self._scheduler is None:
+            return
+        self._scheduler.pause()
+        running = [task for task in self._running if not task.done()]
+        if running:
+            await asyncio.wait(running,
+                               timeout=self._config().server.shutdown_timeout.total_seconds())
+        self._scheduler.shutdown(wait=False)
+        self._scheduler = None
 
     def kick_outbox(self) -> None:
         """Deliver soon: something was just queued."""
+        if self._outbox_busy:
+            # Asking APScheduler now would only log "skipped: maximum number of
+            # running instances"; run again as soon as this tick ends instead.
+            self._kick_again = True
+            return
         if self._scheduler is not None:
             job = self._scheduler.get_job("outbox")
             if job is not None:
                 job.modify(next_run_time=datetime.now(UTC))
+                self._outbox_busy = True  # from now until that run ends
 
     async def tick_updates(self) -> int:
         """Queue due status updates; return how many incidents were due."""

@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
 
 def json_error(status: int, message: str, *, field: str | None = None,
                **extra: Any) -> web.Response:
@@ -50,6 +52,9 @@ class AccessLogger(AbstractAccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse,
             time: float) -> None:
         """See `AbstractAccessLogger`."""
-        self.logger.info("http %s %s status=%d bytes=%d ms=%.1f peer=%s",
-                         request.method, request.path, response.status,
-                         response.body_length, time * 1000, request.remote)
+        # Probes and scrapes arrive every few seconds; log them only when they fail.
+        quiet = request.path in PROBE_PATHS and response.status < 400
+        self.logger.log(logging.DEBUG if quiet else logging.INFO,
+                        "http %s %s status=%d bytes=%d ms=%.1f peer=%s",
+                        request.method, request.path, response.status,
+                        response.body_length, time * 1000, request.remote)

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from daemon.api import changes, health, incidents, intake, openapi, review, stats, tasks
+from daemon.api import (
+    admin,
+    changes,
+    health,
+    incidents,
+    intake,
+    metrics,
+    openapi,
+    review,
+    stats,
+    tasks,
+)
 from daemon.api.common import dumps
 
 __all__ = ["add_routes", "dumps"]
@@ -16,5 +27,6 @@ __all__ = ["add_routes", "dumps"]
 
 def add_routes(app: web.Application) -> None:
     """Register every API route."""
-    for module in (health, intake, incidents, changes, tasks, review, stats, openapi):
+    for module in (health, intake, incidents, changes, tasks, review, stats, metrics, admin,
+                   openapi):
         module.add_routes(app)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from daemon.config import ApiToken, Config
 from daemon.intake.auth import bearer_token, token_matches
-from daemon.keys import CONFIG
+from daemon.keys import RUNTIME
 from daemon.web import json_error
 
 ROLES = {"read": 0, "respond": 1, "admin": 2}
@@ -49,7 +49,7 @@ def requires(role: str) -> Callable[[Handler], Handler]:
 
     def decorate(handler: Handler) -> Handler:
         async def wrapped(request: web.Request) -> web.StreamResponse:
-            token = find_token(request.app[CONFIG], bearer_token(request))
+            token = find_token(request.app[RUNTIME].config, bearer_token(request))
             if token is None:
                 response = json_error(401, "an API token is required: Authorization: Bearer …")
                 response.headers["WWW-Authenticate"] = 'Bearer realm="incidentd"'

@@ -267,10 +267,26 @@ NOTE_IN: Schema = {
 }
 
 PATHS: Schema = {
-    "/healthz": {"get": op("The process is alive", _ok("Alive", ref("Health")), role=None)},
-    "/readyz": {"get": op("The database answers and its schema is current", {
+    "/healthz": {"get": op("The process is alive and its event loop answers in time", {
+        **_ok("Alive", ref("Health")),
+        **_ok("The event loop lags; problem says by how much", ref("Health"), 503)},
+        role=None)},
+    "/readyz": {"get": op("Every readiness check passes: database, schema, listeners, "
+                          "pipeline, outbox", {
         **_ok("Ready", ref("Ready")),
-        **_ok("Not ready; problems says why", ref("Ready"), 503)}, role=None)},
+        **_ok("Not ready; each check says what is wrong", ref("Ready"), 503)}, role=None)},
+    "/metrics": {"get": {
+        **op("Prometheus metrics (text exposition format)",
+             _ok("Every incidentd_* series", {"type": "string"}, media="text/plain"),
+             errors=(401, 404), role=None),
+        "description": "Open unless `[metrics] token` is set; then a bearer token or "
+                       "?token=. 404 when `[metrics] enabled = false`.",
+    }},
+    "/api/v1/admin/reload": {"post": op(
+        "Reload the configuration file, as SIGHUP does",
+        {**_ok("Reloaded; what changed and what needs a restart", ref("Reload")),
+         **_ok("The file is invalid; the old configuration stays", ref("Reload"), 422)},
+        errors=(401, 403), role="admin")},
     "/api/v1/openapi.json": {"get": op("This document", _ok("OpenAPI 3.1", {"type": "object"}),
                                        role=None)},
     "/api/v1/webhooks/{integration}": {"post": {
@@ -372,10 +388,23 @@ DOCUMENT: Schema = {
                                      "allowed": {"type": "array", "items": STR},
                                      "missing": {"type": "array", "items": STR}}},
             "Health": {"type": "object", "required": ["status"],
-                       "properties": {"status": STR}},
+                       "properties": {"status": {"type": "string",
+                                                 "enum": ["ok", "unhealthy"]},
+                                      "loop_lag_seconds": {"type": "number"},
+                                      "problem": STR}},
+            "Reload": {"type": "object", "required": ["ok", "changed", "restart_needed"],
+                       "properties": {"ok": {"type": "boolean"},
+                                      "changed": {"type": "array", "items": STR},
+                                      "restart_needed": {"type": "array", "items": STR},
+                                      "error": OPT_STR}},
             "Ready": {"type": "object", "required": ["status", "problems"],
                       "properties": {"status": {"type": "string",
                                                 "enum": ["ready", "unready"]},
+                                     "checks": {"type": "array", "items": {
+                                         "type": "object", "required": ["name", "ok"],
+                                         "properties": {"name": STR,
+                                                        "ok": {"type": "boolean"},
+                                                        "detail": OPT_STR}}},
                                      "problems": {"type": "array", "items": STR}}},
             "Accepted": {"type": "object", "required": ["status", "intake_id", "url"],
                          "properties": {"status": {"const": "accepted"},

@@ -114,7 +114,7 @@ async def deliver_due(
         await session.run_sync(_fail_stale_claims, now)
         claimed = await session.run_sync(_claim, now, instance, limit)
     sent = 0
-    for row_id, message in claimed:
+    for row_id, incident, message in claimed:
         error: str | None = None
         permanent = False
         try:
@@ -129,23 +129,24 @@ async def deliver_due(
             _record_outcome(config, row, clock.now(), error, permanent)
         if error is None:
             sent += 1
-            log.info("outbox sent id=%d message_id=%s recipients=%d", row_id,
-                     message.message_id, len(message.recipients))
+            log.info("outbox sent id=%d incident=%s message_id=%s recipients=%d", row_id,
+                     incident, message.message_id, len(message.recipients))
         else:
-            log.warning("outbox delivery failed id=%d permanent=%s error=%s",
-                        row_id, permanent, error)
+            log.warning("outbox delivery failed id=%d incident=%s permanent=%s error=%s",
+                        row_id, incident, permanent, error)
     return sent
 
 
 def _claim(session: Session, now: datetime, instance: str, limit: int
-           ) -> list[tuple[int, OutgoingMessage]]:
+           ) -> list[tuple[int, str, OutgoingMessage]]:
     claimed = []
     for row in repo.claim_due_outbox(session, now=now, limit=limit):
         row.state = OutboxState.SENDING
         row.claimed_by = instance
         row.claimed_until = now + LEASE
         row.attempts += 1
-        claimed.append((row.id, OutgoingMessage(
+        incident = f"INC-{row.incident_id}" if row.incident_id is not None else "-"
+        claimed.append((row.id, incident, OutgoingMessage(
             message_id=row.message_id, envelope_from=row.envelope_from,
             recipients=tuple(row.recipients), raw=row.raw)))
     return claimed

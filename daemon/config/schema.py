@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 import parsers
+from daemon.config.ops import HealthConfig, LoggingConfig, MetricsConfig, RetentionConfig
 from daemon.config.types import STRICT, Address, Duration, HostPort, Size
 from daemon.triage.schema import TriageConfig
 from parsers import ReportStatus, Severity
@@ -245,6 +246,10 @@ class Config(BaseModel):
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     templates: TemplatesConfig = Field(default_factory=TemplatesConfig)
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    health: HealthConfig = Field(default_factory=HealthConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
 
     @model_validator(mode="after")
     def _references(self) -> Config:

@@ -10,7 +10,7 @@ from aiohttp import web
 from daemon.config import Config
 from daemon.intake.auth import AuthError, authenticate_webhook
 from daemon.intake.writer import IntakeRecord, StoreUnavailable
-from daemon.keys import CLOCK, CONFIG, WRITER
+from daemon.keys import CLOCK, RUNTIME, WRITER
 from daemon.web import json_error
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def accepts_content_type(content_type: str) -> bool:
 
 async def receive_webhook(request: web.Request) -> web.Response:
     """Store one webhook body and answer with its intake id."""
-    config: Config = request.app[CONFIG]
+    config: Config = request.app[RUNTIME].config  # integrations and tokens reload
     name = request.match_info["integration"]
     integration = config.integrations.get(name)
     if integration is None or not integration.enabled:

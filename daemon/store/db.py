@@ -37,7 +37,9 @@ def create_engine(url: str, *, echo: bool = False, durable: bool = False) -> Asy
     (only a power cut can drop the newest processing, which is then redone).
     """
     parsed = make_url(url)
-    options: dict[str, Any] = {"echo": echo}
+    # Error messages would otherwise quote statement parameters: raw report
+    # bodies and addresses. `[database] echo` is for debugging and shows them.
+    options: dict[str, Any] = {"echo": echo, "hide_parameters": not echo}
     if is_sqlite(url):
         _make_parent(parsed.database)
         options["connect_args"] = {"timeout": 30}
@@ -90,7 +92,7 @@ class Database:
         self._sync_engine: Engine | None = None
         if is_sqlite(url):
             sync_url = make_url(url).set(drivername="sqlite+pysqlite")
-            self._sync_engine = create_sync_engine(sync_url, echo=echo,
+            self._sync_engine = create_sync_engine(sync_url, echo=echo, hide_parameters=not echo,
                                                    connect_args={"timeout": 30})
             event.listen(self._sync_engine, "connect", _pragmas("NORMAL"))
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)

@@ -32,6 +32,21 @@ class Api:
                 return response.status, json.loads(text)
             return response.status, text
 
+    async def call_with_type(self, method: str, path: str, *, token: str | None = ADMIN_TOKEN,
+                             body: Any = None) -> tuple[int, str, Any]:
+        """Like `call`, plus the answer's media type."""
+        headers = dict(auth(token)) if token else {}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        async with self.http.request(method, f"{self.daemon.url}{path}", data=data,
+                                     headers=headers) as response:
+            text = await response.text()
+            if response.content_type == "application/json":
+                return response.status, response.content_type, json.loads(text)
+            return response.status, response.content_type, text
+
     async def open_incident(self, payload: dict[str, Any]) -> str:
         """Post a generic webhook and wait until it made (or joined) an incident."""
         async with self.http.post(f"{self.daemon.url}/api/v1/webhooks/generic",

@@ -16,6 +16,7 @@ from daemon.app import build_app
 from daemon.config import Config
 from tests.daemon.api.client import Api
 from tests.support import (
+    ADMIN_TOKEN,
     GENERIC_TOKEN,
     READ_TOKEN,
     RESPOND_TOKEN,
@@ -68,6 +69,9 @@ CASES: list[tuple[str, str, str, str | None, Any, int]] = [
     ("GET", "/healthz", "/healthz", None, None, 200),
     ("GET", "/readyz", "/readyz", None, None, 200),
     ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", None, None, 200),
+    ("GET", "/metrics", "/metrics", None, None, 200),
+    ("POST", "/api/v1/admin/reload", "/api/v1/admin/reload", ADMIN_TOKEN, None, 200),
+    ("POST", "/api/v1/admin/reload", "/api/v1/admin/reload", RESPOND_TOKEN, None, 403),
     ("POST", "/api/v1/webhooks/{integration}", "/api/v1/webhooks/generic", GENERIC_TOKEN,
      {"title": "Disk full", "dedup_key": "disk2"}, 202),
     ("POST", "/api/v1/webhooks/{integration}", "/api/v1/webhooks/nope", GENERIC_TOKEN,
@@ -138,7 +142,7 @@ def test_every_route_has_a_happy_and_an_error_case() -> None:
     missing = {route for route in documented
                if statuses.get(route) != {True, False}
                and route not in {("get", "/healthz"), ("get", "/readyz"),
-                                 ("get", "/api/v1/openapi.json")}}
+                                 ("get", "/api/v1/openapi.json"), ("get", "/metrics")}}
     assert missing == set()
 
 
@@ -148,10 +152,9 @@ async def test_routes_answer_as_documented(sqlite_config: Config) -> None:
         assert await api.open_incident({"title": "Disk full", "severity": "critical",
                                         "dedup_key": "disk"}) == "INC-1"
         for method, template, path, token, body, expected in CASES:
-            status, answer = await api.call(method, path, token=token, body=body)
+            status, media, answer = await api.call_with_type(method, path, token=token,
+                                                             body=body)
             assert status == expected, (method, path, answer)
-            media = "application/json" if not isinstance(answer, str) else (
-                "text/markdown" if path.endswith(".md") else "text/html")
             _check(method, template, status, answer, media)
 
 

@@ -1,0 +1,1 @@
+"""Operations: systemd integration, health, metrics, reload, backup, retention, doctor."""

@@ -1,0 +1,223 @@
+"""`incidentd doctor`: check the installation and say what to fix.
+
+Each check returns findings: `ok`, `warn` (works, but look at it) or `fail`
+(incidentd will not work properly until fixed), each with the fix in words.
+The checks only read: the one file written (to test the data directory) is
+removed again, and the listen ports are bound only for an instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import os
+import smtplib
+import socket
+import ssl
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from daemon.comms import Renderer
+from daemon.config import EXAMPLE_TOKEN_PREFIX, Config, split_hostport
+from daemon.ops.service import read_pid_file
+from daemon.ops.templates import TemplateProblem, check_templates
+from daemon.store.db import create_engine
+from daemon.store.migrate import SchemaError, check_schema
+
+Level = Literal["ok", "warn", "fail"]
+PROBE_TIMEOUT = 2.0  # a local port that takes longer to answer is not ours
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One result: how bad, about what, and what to do."""
+
+    level: Level
+    topic: str
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.level.upper():<4} {self.topic}: {self.message}"
+        return f"{text}\n     fix: {self.fix}" if self.fix else text
+
+
+def check_data_dir(config: Config) -> list[Finding]:
+    """The data directory exists (or can be made) and is writable."""
+    data_dir = config.server.data_dir
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / f".doctor-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        return [Finding("fail", "data directory", f"{data_dir} is not writable: {exc.strerror}",
+                        "create it and give the user incidentd runs as write access "
+                        "(the systemd unit's StateDirectory= does this)")]
+    findings = [Finding("ok", "data directory", f"{data_dir.resolve()} is writable")]
+    if config.notify.backend == "maildir":
+        maildir = config.maildir_path
+        parent = maildir if maildir.exists() else maildir.parent
+        if not _writable(parent):
+            findings.append(Finding("fail", "maildir", f"{maildir} is not writable",
+                                    "fix its permissions or set [notify] maildir"))
+    return findings
+
+
+def _writable(path: Path) -> bool:
+    try:
+        probe = path / f".doctor-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        return False
+    return True
+
+
+async def check_database(config: Config, hint: str) -> list[Finding]:
+    """The database answers and its schema is current."""
+    engine = create_engine(config.database_url)
+    try:
+        await asyncio.wait_for(check_schema(engine, hint), PROBE_TIMEOUT * 2)
+    except SchemaError as exc:
+        return [Finding("fail", "database", str(exc).split("; run:")[0],
+                        f"run: incidentd db upgrade{hint}")]
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the operator must see it
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return [Finding("fail", "database", f"cannot connect: {first}",
+                        "check [database] url, that the server runs and accepts this user")]
+    finally:
+        await engine.dispose()
+    return [Finding("ok", "database", "reachable, schema current")]
+
+
+def check_templates_render(config: Config) -> list[Finding]:
+    """Every mail template renders against a sample incident."""
+    try:
+        kinds = check_templates(Renderer(config.templates.dir), config)
+    except (TemplateProblem, OSError) as exc:
+        where = config.templates.dir or "the shipped templates"
+        return [Finding("fail", "templates", str(exc), f"fix the template in {where}")]
+    return [Finding("ok", "templates", f"{', '.join(kinds)} render")]
+
+
+def check_listeners(config: Config) -> list[Finding]:
+    """Each listen address is free, or held by this incidentd."""
+    findings = []
+    listeners = [("http", config.server.http)]
+    if config.server.smtp is not None:
+        listeners.append(("smtp", config.server.smtp))
+    for name, address in listeners:
+        host, port = split_hostport(address)
+        problem = _bind_problem(host, port)
+        if problem is None:
+            findings.append(Finding("ok", f"{name} listener", f"{address} is free"))
+        elif problem == errno.EADDRINUSE:
+            if _is_incidentd(name, host, port):
+                pid = read_pid_file(config.server.data_dir)
+                findings.append(Finding("ok", f"{name} listener", f"{address} is held by a "
+                                        f"running incidentd{f' (pid {pid})' if pid else ''}"))
+            else:
+                findings.append(Finding("fail", f"{name} listener",
+                                        f"{address} is in use by another program",
+                                        f"stop it (see: ss -ltnp 'sport = :{port}') or change "
+                                        f"[server] {name}"))
+        elif problem == errno.EACCES:
+            findings.append(Finding("warn", f"{name} listener",
+                                    f"{address}: this user may not bind port {port}",
+                                    "the systemd unit grants CAP_NET_BIND_SERVICE; elsewhere "
+                                    "use a port above 1023 or relay from Postfix"))
+        else:
+            findings.append(Finding("fail", f"{name} listener",
+                                    f"cannot bind {address}: {os.strerror(problem)}",
+                                    f"use an address of this host in [server] {name}"))
+    return findings
+
+
+def _bind_problem(host: str, port: int) -> int | None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the daemon binds
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno or errno.EINVAL
+    return None
+
+
+def _is_incidentd(name: str, host: str, port: int) -> bool:
+    connect_host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    try:
+        if name == "smtp":
+            with socket.create_connection((connect_host, port), timeout=PROBE_TIMEOUT) as sock:
+                return b"incidentd" in sock.recv(512)
+        netloc = f"[{connect_host}]:{port}" if ":" in connect_host else f"{connect_host}:{port}"
+        with urllib.request.urlopen(f"http://{netloc}/healthz",  # noqa: S310 - our own port
+                                    timeout=PROBE_TIMEOUT) as response:
+            return bool(json.loads(response.read()).get("service") == "incidentd")
+    except (OSError, ValueError):
+        return False
+
+
+def check_relay(config: Config) -> list[Finding]:
+    """With `backend = "smtp"`, the relay answers (and accepts our login, if any)."""
+    if config.notify.backend != "smtp":
+        return []
+    relay = config.notify.smtp
+    where = f"{relay.host}:{relay.port}"
+    timeout = min(relay.timeout.total_seconds(), PROBE_TIMEOUT * 2)
+    try:
+        client: smtplib.SMTP
+        if relay.security == "tls":
+            client = smtplib.SMTP_SSL(relay.host, relay.port, timeout=timeout,
+                                      context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(relay.host, relay.port, timeout=timeout)
+        with client:
+            client.ehlo()
+            if relay.security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+                client.ehlo()
+            if relay.username and relay.password is not None:
+                client.login(relay.username, relay.password.get_secret_value())
+    except (OSError, smtplib.SMTPException) as exc:
+        return [Finding("fail", "smtp relay", f"{where}: {type(exc).__name__}: {exc}",
+                        "check [notify.smtp] host, port, security and credentials, and that "
+                        "the relay accepts connections from this host")]
+    return [Finding("ok", "smtp relay", f"{where} answers")]
+
+
+def check_configuration(config: Config) -> list[Finding]:
+    """Things that validate but are probably mistakes."""
+    findings = [Finding("ok", "configuration", f"valid; {len(config.integrations)} "
+                        f"integration(s), {len(config.triage.rules)} rule(s)")]
+    host, _ = split_hostport(config.server.http)
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        examples = [f"integrations.{n}" for n, i in config.integrations.items()
+                    if i.token and i.token.get_secret_value().startswith(EXAMPLE_TOKEN_PREFIX)]
+        examples += [f"api.tokens.{t.name}" for t in config.api.tokens
+                     if t.token.get_secret_value().startswith(EXAMPLE_TOKEN_PREFIX)]
+        if examples:
+            findings.append(Finding("fail", "tokens", f"example tokens while HTTP listens on "
+                                    f"{config.server.http}: {', '.join(examples)}",
+                                    "set your own tokens (e.g. openssl rand -hex 24)"))
+    if not config.api.tokens:
+        findings.append(Finding("warn", "api tokens", "no [[api.tokens]]: the API and "
+                                "POST /api/v1/admin/reload cannot be used",
+                                "add an admin token"))
+    return findings
+
+
+def run_checks(config: Config, hint: str = "") -> list[Finding]:
+    """All checks, in the order an operator would fix things."""
+    findings = check_configuration(config)
+    findings += check_data_dir(config)
+    findings += asyncio.run(check_database(config, hint))
+    findings += check_listeners(config)
+    findings += check_templates_render(config)
+    findings += check_relay(config)
+    return findings

@@ -1,0 +1,76 @@
+"""Log lines: one per event, key=value or JSON, journald priorities, no secrets."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+import pytest
+
+from daemon.logs import EventFormatter, Redactor, log_context, under_journald
+
+
+def record(msg: str, *args: object, level: int = logging.INFO,
+           exc: bool = False) -> logging.LogRecord:
+    exc_info = None
+    if exc:
+        try:
+            raise ValueError("bad\nthing")
+        except ValueError:
+            exc_info = sys.exc_info()
+    return logging.LogRecord("daemon.test", level, __file__, 1, msg, args, exc_info)
+
+
+def test_text_lines_quote_values_and_carry_the_context() -> None:
+    formatter = EventFormatter(style="text", journald=True)
+    line = formatter.format(record("webhook auth failed integration=%s reason=%s",
+                                   "am", "wrong token"))
+    assert line == '<6>INFO daemon.test: webhook auth failed integration=am reason="wrong token"'
+    with log_context(intake=7, incident="INC-3"):
+        line = formatter.format(record("intake=%d quarantined: %s", 7, "bad", level=30))
+    assert line == "<4>WARNING daemon.test: intake=7 quarantined: bad incident=INC-3"
+
+
+def test_a_traceback_stays_on_the_line() -> None:
+    line = EventFormatter(style="text").format(record("boom", level=40, exc=True))
+    assert "\n" not in line
+    assert line.endswith('\\nValueError: bad\\nthing"')
+    assert line[:4].isdigit()  # timestamps outside journald
+
+
+def test_json_lines_have_typed_fields() -> None:
+    with log_context(incident="INC-9"):
+        line = EventFormatter(style="json").format(
+            record("webhook accepted intake=%d integration=%s size=%d", 5, "am", 12))
+    data = json.loads(line)
+    assert data["msg"] == "webhook accepted intake=5 integration=am size=12"
+    assert (data["intake"], data["integration"], data["size"]) == (5, "am", 12)
+    assert data["incident"] == "INC-9"
+    assert data["level"] == "info"
+    assert "ts" in data
+
+
+@pytest.mark.parametrize("message", [
+    "GET /api/v1/webhooks/x?token=s3cr3t-value&a=1",
+    "Authorization: Bearer s3cr3t-value",
+    "connect postgresql://incidentd:s3cr3t-value@db/incidentd failed",
+    "relay said password=s3cr3t-value",
+    "token s3cr3t-value leaked in an error",
+])
+def test_secrets_never_reach_the_log(message: str) -> None:
+    formatter = EventFormatter(redact=Redactor(["s3cr3t-value"]))
+    line = formatter.format(record("%s", message))
+    assert "s3cr3t" not in line
+    assert "***" in line
+
+
+def test_journald_is_recognised_by_the_stream_identity(tmp_path: object,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    with open(os.devnull, "w") as stream:
+        info = os.fstat(stream.fileno())
+        monkeypatch.setenv("JOURNAL_STREAM", f"{info.st_dev}:{info.st_ino}")
+        assert under_journald(stream)
+        monkeypatch.setenv("JOURNAL_STREAM", "1:2")
+        assert not under_journald(stream)
