@@ -40,7 +40,7 @@ from daemon.ops.metrics import METRICS
 from daemon.pipeline import PipelineWorker
 from daemon.runtime import Runtime
 from daemon.scheduler import Scheduler
-from daemon.store.db import Database, create_engine
+from daemon.store.db import Database
 from daemon.store.migrate import check_schema
 from daemon.web import error_middleware
 
@@ -99,14 +99,12 @@ async def _database(app: web.Application, *, hint: str) -> AsyncIterator[None]:
 
 
 async def _intake_writer(app: web.Application) -> AsyncIterator[None]:
-    # Its own engine: intake commits are acknowledgements and must reach the disk.
-    engine = create_engine(app[CONFIG].database_url, durable=True)
-    writer = IntakeWriter(engine, on_commit=lambda: _wake_pipeline(app))
+    # Its own connections: intake commits are acknowledgements and must reach the disk.
+    writer = IntakeWriter(app[CONFIG].database_url, on_commit=lambda: _wake_pipeline(app))
     writer.start()
     app[WRITER] = writer
     yield
     await writer.close()
-    await engine.dispose()
 
 
 def _wake_pipeline(app: web.Application) -> None:

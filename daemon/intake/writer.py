@@ -13,13 +13,14 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Connection, insert, text
 
+from daemon.store.db import create_engine, create_sync_engine, is_sqlite
 from daemon.store.models import Intake, IntakeStatus
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class IntakeRecord:
 _Pending = tuple[IntakeRecord, "asyncio.Future[int]"]
 
 
-async def _insert_sqlite(connection: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
+def _insert_sqlite(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
     """Insert with one executemany and derive the ids.
 
     SQLite cannot return ids in parameter order for a batch, and one statement
@@ -72,9 +73,48 @@ async def _insert_sqlite(connection: AsyncConnection, rows: list[dict[str, Any]]
     gives each new row the highest rowid plus one, so the batch's ids are the
     consecutive numbers ending at last_insert_rowid().
     """
-    await connection.execute(insert(Intake), rows)
-    last = (await connection.execute(text("SELECT last_insert_rowid()"))).scalar_one()
+    connection.execute(insert(Intake), rows)
+    last = connection.execute(text("SELECT last_insert_rowid()")).scalar_one()
     return list(range(int(last) - len(rows) + 1, int(last) + 1))
+
+
+class _SqliteStore:
+    """Durable batch inserts on SQLite from one dedicated thread.
+
+    One thread hop per batch, instead of several per statement through
+    aiosqlite, keeps the event loop free for the listeners.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_sync_engine(url)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-writer")
+
+    def _insert(self, rows: list[dict[str, Any]]) -> list[int]:
+        with self._engine.begin() as connection:
+            return _insert_sqlite(connection, rows)
+
+    async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self._insert, rows)
+
+    async def close(self) -> None:
+        self._thread.shutdown(wait=True)
+        self._engine.dispose()
+
+
+class _AsyncStore:
+    """Batch inserts returning ids in order (PostgreSQL)."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_engine(url)
+
+    async def insert(self, rows: list[dict[str, Any]]) -> list[int]:
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                insert(Intake).returning(Intake.id, sort_by_parameter_order=True), rows)
+            return [row[0] for row in result]
+
+    async def close(self) -> None:
+        await self._engine.dispose()
 
 
 class IntakeWriter:
@@ -82,12 +122,13 @@ class IntakeWriter:
 
     def __init__(
         self,
-        engine: AsyncEngine,
+        url: str,
         *,
         on_commit: Callable[[], None] | None = None,
         max_batch: int = MAX_BATCH,
     ) -> None:
-        self._engine = engine
+        self._store: _SqliteStore | _AsyncStore = (
+            _SqliteStore(url) if is_sqlite(url) else _AsyncStore(url))
         self._on_commit = on_commit
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
@@ -103,13 +144,13 @@ class IntakeWriter:
     async def close(self) -> None:
         """Refuse new submissions, commit what is queued, stop."""
         self._closing = True
-        if self._task is None:
-            return
-        await self._queue.join()
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+        if self._task is not None:
+            await self._queue.join()
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._store.close()
 
     async def submit(self, record: IntakeRecord) -> int:
         """Store `record`; return its intake id once committed.
@@ -135,14 +176,7 @@ class IntakeWriter:
 
     async def _commit(self, batch: list[_Pending]) -> None:
         try:
-            rows = [record.row() for record, _ in batch]
-            async with self._engine.begin() as connection:
-                if connection.dialect.name == "sqlite":
-                    ids = await _insert_sqlite(connection, rows)
-                else:
-                    result = await connection.execute(
-                        insert(Intake).returning(Intake.id, sort_by_parameter_order=True), rows)
-                    ids = [row[0] for row in result]
+            ids = await self._store.insert([record.row() for record, _ in batch])
         except Exception as exc:  # noqa: BLE001 - any failure to commit means "retry later"
             log.error("intake commit failed for %d report(s): %s", len(batch), exc)
             for _, future in batch:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event
-from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import create_engine as _sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -48,6 +48,18 @@ def create_engine(url: str, *, echo: bool = False, durable: bool = False) -> Asy
     engine = create_async_engine(parsed, **options)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _pragmas("FULL" if durable else "NORMAL"))
+    return engine
+
+
+def create_sync_engine(url: str, *, echo: bool = False, durable: bool = True) -> Engine:
+    """A blocking SQLite engine (standard sqlite3 driver) for work done in a thread."""
+    parsed = make_url(url)
+    if not is_sqlite(url):
+        raise ValueError("the blocking engine is for SQLite only")
+    _make_parent(parsed.database)
+    engine = _sync_engine(parsed.set(drivername="sqlite+pysqlite"), echo=echo,
+                          hide_parameters=not echo, connect_args={"timeout": 30})
+    event.listen(engine, "connect", _pragmas("FULL" if durable else "NORMAL"))
     return engine
 
 
@@ -91,10 +103,7 @@ class Database:
         self._sync_sessions: sessionmaker[Session] | None = None
         self._sync_engine: Engine | None = None
         if is_sqlite(url):
-            sync_url = make_url(url).set(drivername="sqlite+pysqlite")
-            self._sync_engine = create_sync_engine(sync_url, echo=echo, hide_parameters=not echo,
-                                                   connect_args={"timeout": 30})
-            event.listen(self._sync_engine, "connect", _pragmas("NORMAL"))
+            self._sync_engine = create_sync_engine(url, echo=echo, durable=False)
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:

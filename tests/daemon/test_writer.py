@@ -14,8 +14,7 @@ from daemon.store.db import create_engine
 
 
 async def test_each_submitter_gets_the_id_of_its_own_row(config: Config) -> None:
-    engine = create_engine(config.database_url, durable=True)
-    writer = IntakeWriter(engine)
+    writer = IntakeWriter(config.database_url)
     writer.start()
     try:
         records = [IntakeRecord(received_at=datetime.now(UTC), source="webhook",
@@ -25,6 +24,7 @@ async def test_each_submitter_gets_the_id_of_its_own_row(config: Config) -> None
         assert writer.batches < len(records)  # concurrent submissions share commits
     finally:
         await writer.close()
+    engine = create_engine(config.database_url)
     async with engine.connect() as connection:
         stored = dict((await connection.execute(text("SELECT id, raw FROM intake"))).all())
     await engine.dispose()
@@ -33,11 +33,9 @@ async def test_each_submitter_gets_the_id_of_its_own_row(config: Config) -> None
 
 
 async def test_a_closed_writer_refuses(config: Config) -> None:
-    engine = create_engine(config.database_url)
-    writer = IntakeWriter(engine)
+    writer = IntakeWriter(config.database_url)
     writer.start()
     await writer.close()
     record = IntakeRecord(received_at=datetime.now(UTC), source="smtp", raw=b"x")
     with pytest.raises(StoreUnavailable, match="shutting down"):
         await writer.submit(record)
-    await engine.dispose()
