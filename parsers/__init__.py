@@ -13,36 +13,10 @@ listed, that `NAME` equals the file stem and that no name repeats.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import import_module
 from types import MappingProxyType
 from typing import Protocol
 
-from parsers import (
-    alertmanager,
-    azure_monitor,
-    checkmk,
-    datadog,
-    dynatrace,
-    email,
-    generic,
-    google_cloud_monitoring,
-    grafana,
-    graylog,
-    icinga2,
-    kapacitor,
-    newrelic,
-    opsgenie,
-    pagerduty,
-    pagerduty_webhook,
-    pingdom,
-    riemann,
-    sentry,
-    sns,
-    splunk,
-    uptime_kuma,
-    uptimerobot,
-    vmware_vrealize,
-    zabbix,
-)
 from parsers.report import (
     Attachment,
     Channel,
@@ -95,33 +69,37 @@ def _build(*modules: ParserModule) -> Mapping[str, ParserModule]:
     return MappingProxyType(registry)
 
 
-REGISTRY: Mapping[str, ParserModule] = _build(
-    alertmanager,
-    azure_monitor,
-    checkmk,
-    datadog,
-    dynatrace,
-    email,
-    generic,
-    google_cloud_monitoring,
-    grafana,
-    graylog,
-    icinga2,
-    kapacitor,
-    newrelic,
-    opsgenie,
-    pagerduty,
-    pagerduty_webhook,
-    pingdom,
-    riemann,
-    sentry,
-    sns,
-    splunk,
-    uptime_kuma,
-    uptimerobot,
-    vmware_vrealize,
-    zabbix,
+# Every parser module, listed once: a test checks this against the files.
+PARSER_MODULES = (
+    "alertmanager",
+    "azure_monitor",
+    "checkmk",
+    "datadog",
+    "dynatrace",
+    "email",
+    "generic",
+    "google_cloud_monitoring",
+    "grafana",
+    "graylog",
+    "icinga2",
+    "kapacitor",
+    "newrelic",
+    "opsgenie",
+    "pagerduty",
+    "pagerduty_webhook",
+    "pingdom",
+    "riemann",
+    "sentry",
+    "sns",
+    "splunk",
+    "uptime_kuma",
+    "uptimerobot",
+    "vmware_vrealize",
+    "zabbix",
 )
+
+REGISTRY: Mapping[str, ParserModule] = _build(
+    *(import_module(f"parsers.{name}") for name in PARSER_MODULES))
 
 
 def get_parser(name: str) -> ParserModule:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.orm import Session
 
 from daemon.api.common import requires, respond
-from daemon.config.types import parse_duration
+from daemon.api.stats import parse_since
 from daemon.keys import CLOCK, SESSIONS
 from daemon.reporting.views import incident_json
 from daemon.store import repo
@@ -33,26 +32,12 @@ def _parse_filters(request: web.Request) -> dict[str, Any]:
             raise ValueError("priority: must be 1, 2, 3 or 4")
         filters["priority"] = int(query["priority"])
     if "since" in query:
-        filters["since"] = _parse_since(query["since"], request.app[CLOCK].now())
+        filters["since"] = parse_since(query["since"], request.app[CLOCK].now())
     if "limit" in query:
         if not query["limit"].isdigit() or not 1 <= int(query["limit"]) <= 1000:
             raise ValueError("limit: must be 1 to 1000")
         filters["limit"] = int(query["limit"])
     return filters
-
-
-def _parse_since(value: str, now: datetime) -> datetime:
-    try:
-        return now - parse_duration(value)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError("since: use a duration like 24h or an ISO 8601 time") from None
-    if parsed.tzinfo is None:
-        raise ValueError("since: give a time zone, e.g. 2024-05-01T00:00:00Z")
-    return parsed
 
 
 @requires("read")
