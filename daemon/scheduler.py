@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from daemon.clock import Clock
 from daemon.comms import Renderer, send_due_updates
-from daemon.comms.outbox import deliver_due
+from daemon.comms.delivery import deliver_due
 from daemon.config import Config
 from daemon.lifecycle.reminders import remind_reviews
 from daemon.work import Work

@@ -61,7 +61,7 @@ def test_example_configuration_is_valid() -> None:
      "triage.rules.0.match.integration: unknown integration 'nope'"),
     ("[cadence]\np1 = 'soon'\n", "cadence.p1: 'soon' is not a duration"),
     ("[mailbox]\naddresses = ['Ops <ops@example.org>']\n", "is not a bare mail address"),
-    ("[lists]\nops = ['nobody']\n", "lists.ops.0: 'nobody' is not a bare mail address"),
+    ("[lists]\nops = ['nobody']\n", "lists.ops.addresses.0: 'nobody' is not a bare mail address"),
     ("[[api.tokens]]\nname = 'a'\ntoken = 't'\nrole = 'god'\n", "api.tokens.0.role"),
     ("[server\n", "not valid TOML"),
 ])
