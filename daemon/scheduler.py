@@ -1,7 +1,8 @@
 """Periodic work on APScheduler: due status updates, outbox delivery, review reminders.
 
 Jobs only query and enqueue (updates) or claim and deliver (outbox); the
-decisions live in `daemon.comms`.
+decisions live in `daemon.comms`. The daily digest is a cron job at
+`[digest] time`, also run once at start to catch up on today's digest.
 """
 
 from __future__ import annotations
@@ -11,14 +12,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from daemon.clock import Clock
 from daemon.comms import Renderer, send_due_updates
 from daemon.comms.delivery import deliver_due
+from daemon.comms.digest import already_sent, due_day, send_digest
 from daemon.config import Config
 from daemon.lifecycle.reminders import remind_reviews
 from daemon.work import Work
@@ -51,6 +56,7 @@ class Scheduler:
         self._updates_lock = asyncio.Lock()
         self._outbox_lock = asyncio.Lock()
         self._reviews_lock = asyncio.Lock()
+        self._digest_lock = asyncio.Lock()
         self._running: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
@@ -65,6 +71,12 @@ class Scheduler:
                           seconds=config.outbox_interval.total_seconds(), **common)
         scheduler.add_job(self._tracked(self.tick_reviews), "interval", id="reviews",
                           seconds=config.updates_interval.total_seconds(), **common)
+        digest = self._config().digest
+        if digest.lists:
+            scheduler.add_job(self._tracked(self.tick_digest),
+                              CronTrigger(hour=digest.time.hour, minute=digest.time.minute,
+                                          timezone=ZoneInfo(digest.timezone)),
+                              id="digest", **common)
         scheduler.start()
         self._scheduler = scheduler
 
@@ -128,6 +140,31 @@ class Scheduler:
             sent = await session.run_sync(run)
         if sent:
             log.info("scheduler: %d review reminder(s) queued", sent)
+            self.kick_outbox()
+        return sent
+
+    async def tick_digest(self) -> int:
+        """Queue today's digest of each `[digest]` list that has not had it; return how many."""
+        config, renderer, now = self._config(), self._renderer(), self._clock.now()
+        day = due_day(config, now)
+        if day is None:
+            return 0
+        sent = 0
+        for name in config.digest.lists:
+
+            def run(session: Session, name: str = name) -> bool:
+                if already_sent(session, list_name=name, day=day):
+                    return False
+                work = Work(session=session, config=config, now=now)
+                return send_digest(work, renderer, name, day, self._instance)
+
+            try:
+                async with self._digest_lock, self._sessions.begin() as session:
+                    sent += await session.run_sync(run)
+            except IntegrityError:  # another daemon claimed it between our check and insert
+                log.info("scheduler: the %s digest of %s came from another instance", name, day)
+        if sent:
+            log.info("scheduler: %d digest(s) queued", sent)
             self.kick_outbox()
         return sent
 

@@ -10,6 +10,8 @@ from aiohttp import web
 
 from daemon.api import changes, health, incidents, intake, openapi, review, stats, tasks
 from daemon.api.common import dumps
+from daemon.api.outbox import add_routes as outbox_routes
+from daemon.api.recipients import add_routes as recipient_routes
 
 __all__ = ["add_routes", "dumps"]
 
@@ -18,3 +20,5 @@ def add_routes(app: web.Application) -> None:
     """Register every API route."""
     for module in (health, intake, incidents, changes, tasks, review, stats, openapi):
         module.add_routes(app)
+    recipient_routes(app)
+    outbox_routes(app)

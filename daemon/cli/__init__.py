@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 
 from daemon.cli import check, db, incidents, respond, review, serve, stats, tasks
+from daemon.cli.outbox import outbox
+from daemon.cli.recipients import recipients
+from daemon.cli.templates import templates
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,3 +29,6 @@ for _command in respond.COMMANDS:
 main.add_command(review.review)
 main.add_command(stats.stats)
 main.add_command(tasks.tasks)
+main.add_command(outbox)
+main.add_command(templates)
+incidents.incidents.add_command(recipients)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from daemon.comms.cadence import update_interval
 from daemon.config import Config
@@ -81,10 +82,23 @@ def entry_values(entry: Timeline) -> dict[str, Any]:
             "old": entry.old, "new": entry.new}
 
 
-def describe_change(entry: Mapping[str, Any]) -> str:
+def _readable(value: str | None, zone: str) -> str | None:
+    """Times on the timeline are ISO 8601; mails show them like every other time."""
+    if not value or len(value) < 16 or value[4] != "-" or "T" not in value:
+        return value
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if when.tzinfo is None:
+        return value
+    return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def describe_change(entry: Mapping[str, Any], zone: str = "UTC") -> str:
     """One sentence for a field change on the timeline."""
     label = LABELS.get(entry["kind"], entry["kind"].replace("_", " ").capitalize())
-    old, new = entry["old"], entry["new"]
+    old, new = _readable(entry["old"], zone), _readable(entry["new"], zone)
     if entry["kind"] == "root_cause":
         return f"{label}: {entry['text']}"
     if old and new:
@@ -114,7 +128,8 @@ def build_context(config: Config, incident: Mapping[str, Any],
         duration = (incident["resolved_at"] - incident["reported_at"]).total_seconds()
     return {
         "incident": dict(incident),
-        "changes": [describe_change(e) for e in recent if e["kind"] in FIELD_KINDS],
+        "changes": [describe_change(e, config.notify.timezone) for e in recent
+                    if e["kind"] in FIELD_KINDS],
         "news": [dict(e) for e in recent
                  if e["kind"] not in FIELD_KINDS and e["kind"] not in INTERNAL_KINDS][-15:],
         "actions_taken": [dict(e) for e in timeline if e["kind"] in ACTION_KINDS][-10:],
