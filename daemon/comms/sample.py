@@ -66,7 +66,7 @@ def sample_timeline(now: datetime) -> list[dict[str, Any]]:
         entry(0, "alertmanager", "opened", "Reported via webhook"),
         entry(6, "alice", "acknowledged", "Acknowledged by alice", new="alice"),
         entry(6, "alice", "status", "", old="triaged", new="responding"),
-        entry(30, "bob", "investigation", "The gateway rejects our TLS handshake <certificate>"),
+        entry(30, "bob", "investigation", "The gateway refuses our TLS handshake: expired"),
         entry(40, "bob", "containment", "Routed card payments through the backup gateway"),
         entry(40, "bob", "status", "Backup gateway carries the load", old="responding",
               new="contained"),
