@@ -66,7 +66,10 @@ def parse_quiet_hours(value: Any) -> QuietWindow:
         return value
     if not isinstance(value, str) or value.count("-") != 1:
         raise ValueError(f"{value!r} is not a period like 22:00-07:00")
-    start, end = (parse_clock(part) for part in value.split("-"))
+    try:
+        start, end = (parse_clock(part) for part in value.split("-"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a period like 22:00-07:00") from None
     if start == end:
         raise ValueError(f"{value!r} is empty; start and end must differ")
     return QuietWindow(start, end)
