@@ -37,8 +37,9 @@ ERRORS = {
     400: "The request is malformed (bad key, bad query, body not JSON)",
     401: "No API token, or an unknown one",
     403: "The token's role does not allow this",
-    404: "No such incident, task or intake row",
-    409: "Refused by the lifecycle: a transition not allowed, or an SOP gate not met",
+    404: "No such incident, task, intake row or outbox message",
+    409: "Refused: a transition not allowed, an SOP gate not met, or an outbox message "
+         "that is not failed",
     413: "The body is larger than the configured limit",
     415: "The content type is not JSON",
     422: "A field is unknown or its value is not valid",
