@@ -1,7 +1,8 @@
 """Periodic work on APScheduler: due status updates, outbox delivery, review reminders.
 
 Jobs only query and enqueue (updates) or claim and deliver (outbox); the
-decisions live in `daemon.comms`.
+decisions live in `daemon.comms`. The daily digest is a cron job at
+`[digest] time`, also run once at start to catch up on today's digest.
 """
 
 from __future__ import annotations
@@ -10,14 +11,18 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from daemon.clock import Clock
 from daemon.comms import Renderer, send_due_updates
-from daemon.comms.outbox import deliver_due
+from daemon.comms.delivery import deliver_due
+from daemon.comms.digest import already_sent, due_day, send_digest
 from daemon.config import Config
 from daemon.lifecycle.reminders import remind_reviews
 from daemon.work import Work
@@ -51,11 +56,12 @@ class Scheduler:
         self._updates_lock = asyncio.Lock()
         self._outbox_lock = asyncio.Lock()
         self._reviews_lock = asyncio.Lock()
+        self._digest_lock = asyncio.Lock()
         self._outbox_busy = False
         self._kick_again = False  # something was queued while the outbox tick ran
 
     def start(self) -> None:
-        """Schedule both jobs, first run now."""
+        """Schedule the jobs, first run now."""
         config = self._config().scheduler
         scheduler = AsyncIOScheduler(timezone=UTC)
         common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None,
@@ -69,6 +75,12 @@ class Scheduler:
         scheduler.add_job(self._job, "interval", args=[self.tick_reviews], id="reviews",
                           name="review reminders",
                           seconds=config.updates_interval.total_seconds(), **common)
+        digest = self._config().digest
+        if digest.lists:
+            trigger = CronTrigger(hour=digest.time.hour, minute=digest.time.minute,
+                                  timezone=ZoneInfo(digest.timezone))
+            scheduler.add_job(self._job, trigger, args=[self.tick_digest], id="digest",
+                              name="daily digest", **common)
         scheduler.start()
         self._scheduler = scheduler
         self._outbox_busy = True  # the first run is due now
@@ -157,6 +169,31 @@ class Scheduler:
             sent = await session.run_sync(run)
         if sent:
             log.info("scheduler: %d review reminder(s) queued", sent)
+            self.kick_outbox()
+        return sent
+
+    async def tick_digest(self) -> int:
+        """Queue today's digest of each `[digest]` list that has not had it; return how many."""
+        config, renderer, now = self._config(), self._renderer(), self._clock.now()
+        day = due_day(config, now)
+        if day is None:
+            return 0
+        sent = 0
+        for name in config.digest.lists:
+
+            def run(session: Session, name: str = name) -> bool:
+                if already_sent(session, list_name=name, day=day):
+                    return False
+                work = Work(session=session, config=config, now=now)
+                return send_digest(work, renderer, name, day, self._instance)
+
+            try:
+                async with self._digest_lock, self._sessions.begin() as session:
+                    sent += await session.run_sync(run)
+            except IntegrityError:  # another daemon claimed it between our check and insert
+                log.info("scheduler: the %s digest of %s came from another instance", name, day)
+        if sent:
+            log.info("scheduler: %d digest(s) queued", sent)
             self.kick_outbox()
         return sent
 

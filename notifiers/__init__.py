@@ -1,12 +1,15 @@
 """Notifiers deliver already rendered messages; they decide nothing.
 
-A notifier is any object with ``async deliver(message) -> None`` that raises
+A notifier is any object with ``async deliver(message)`` that raises
 `TemporaryDeliveryError` (retry later) or `PermanentDeliveryError` (stop).
+When the message went out but some recipients were refused, it returns
+them (address → the server's answer) so that the outbox can show them;
+otherwise it returns None or an empty mapping.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -44,5 +47,5 @@ class PermanentDeliveryError(DeliveryError):
 class Notifier(Protocol):
     """The delivery interface every channel implements."""
 
-    async def deliver(self, message: OutgoingMessage) -> None:
-        """Deliver `message` or raise a `DeliveryError`."""
+    async def deliver(self, message: OutgoingMessage) -> Mapping[str, str] | None:
+        """Deliver `message` or raise a `DeliveryError`; return refused recipients."""

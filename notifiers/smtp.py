@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import aiosmtplib
 
 from notifiers import OutgoingMessage, PermanentDeliveryError, TemporaryDeliveryError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,6 +25,7 @@ class RelaySettings:
     password: str | None = None
     timeout: float = 30.0
     tls_context: ssl.SSLContext | None = None
+    local_hostname: str | None = None  # our name in EHLO
 
 
 class SmtpNotifier:
@@ -29,7 +34,7 @@ class SmtpNotifier:
     def __init__(self, settings: RelaySettings) -> None:
         self.settings = settings
 
-    async def deliver(self, message: OutgoingMessage) -> None:
+    async def deliver(self, message: OutgoingMessage) -> Mapping[str, str]:
         """See `Notifier`. 4xx and network errors are temporary, 5xx permanent."""
         s = self.settings
         try:
@@ -45,6 +50,7 @@ class SmtpNotifier:
                 password=s.password,
                 timeout=s.timeout,
                 tls_context=s.tls_context,
+                local_hostname=s.local_hostname,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise _classify(exc.recipients[0].code if exc.recipients else 550,
@@ -53,10 +59,13 @@ class SmtpNotifier:
             raise _classify(exc.code, f"relay answered {exc.code} {exc.message}") from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise TemporaryDeliveryError(f"relay {s.host}:{s.port}: {exc}") from exc
-        if errors:
-            # Some recipients were refused while others accepted: the message went
-            # out, so do not resend; the refusals are logged by the caller.
-            return
+        # Some recipients may be refused while others accepted: the message went
+        # out, so it is not resent; the caller records the refusals.
+        refused = {address: f"{code} {text}" for address, (code, text) in errors.items()}
+        if refused:
+            log.warning("relay refused %d of %d recipients of %s", len(refused),
+                        len(message.recipients), message.message_id)
+        return refused
 
 
 def _classify(code: int, text: str) -> TemporaryDeliveryError | PermanentDeliveryError:

@@ -21,6 +21,8 @@ from daemon.api import (
     tasks,
 )
 from daemon.api.common import dumps
+from daemon.api.outbox import add_routes as outbox_routes
+from daemon.api.recipients import add_routes as recipient_routes
 
 __all__ = ["add_routes", "dumps"]
 
@@ -30,3 +32,5 @@ def add_routes(app: web.Application) -> None:
     for module in (health, intake, incidents, changes, tasks, review, stats, metrics, admin,
                    openapi):
         module.add_routes(app)
+    recipient_routes(app)
+    outbox_routes(app)

@@ -37,8 +37,9 @@ ERRORS = {
     400: "The request is malformed (bad key, bad query, body not JSON)",
     401: "No API token, or an unknown one",
     403: "The token's role does not allow this",
-    404: "No such incident, task or intake row",
-    409: "Refused by the lifecycle: a transition not allowed, or an SOP gate not met",
+    404: "No such incident, task, intake row or outbox message",
+    409: "Refused: a transition not allowed, an SOP gate not met, or an outbox message "
+         "that is not failed",
     413: "The body is larger than the configured limit",
     415: "The content type is not JSON",
     422: "A field is unknown or its value is not valid",
@@ -113,6 +114,8 @@ INCIDENT: Schema = {
             "next_update_at")},
         "reported_at": TIME,
         "updates_sent": {"type": "integer"},
+        "cadence_seconds": nullable({"type": "integer", "description": "the incident's own "
+                                                                    "update interval"}),
     },
 }
 
@@ -232,6 +235,9 @@ PATCH: Schema = {
         "severity": LEVEL, "impact": LEVEL, "urgency": LEVEL,
         "eta": nullable({"type": "string", "description": "ISO 8601 time or a duration "
                                                           "from now such as 2h"}),
+        "cadence": nullable({"type": "string", "description": "the incident's own update "
+                                                              "interval such as 15m; auto or "
+                                                              "null follows the priority"}),
         "assignee": OPT_STR, "title": STR, "category": OPT_STR, "service": OPT_STR,
         "location": OPT_STR, "affected_services": {"type": "array", "items": STR},
         "impact_statement": OPT_STR, "note": STR, "investigation": STR, "containment": STR,
@@ -264,6 +270,42 @@ NOTE_IN: Schema = {
     "type": "object", "required": ["text"], "additionalProperties": False,
     "properties": {"text": STR,
                    "kind": {"type": "string", "enum": ["note", "investigation", "containment"]}},
+}
+
+RECIPIENT: Schema = {
+    "type": "object", "required": ["address", "lists", "added", "removed", "held_until"],
+    "properties": {"address": STR, "lists": {"type": "array", "items": STR},
+                   "added": {"type": "boolean"}, "removed": {"type": "boolean"},
+                   "held_until": nullable({**TIME, "description": "quiet hours hold P3/P4 "
+                                                                  "mail until then"})},
+}
+RECIPIENTS: Schema = {"type": "object", "required": ["recipients"],
+                      "properties": {"recipients": {"type": "array",
+                                                    "items": ref("Recipient")}}}
+RECIPIENTS_IN: Schema = {
+    "type": "object", "required": ["addresses"], "additionalProperties": False,
+    "properties": {"addresses": {"anyOf": [STR, {"type": "array", "items": STR,
+                                                  "minItems": 1}]},
+                   "comment": STR},
+}
+RECIPIENTS_CHANGED: Schema = {
+    "type": "object", "required": ["changed", "recipients"],
+    "properties": {"changed": {"type": "array", "items": STR,
+                               "description": "+address added, -address removed"},
+                   "recipients": {"type": "array", "items": ref("Recipient")}},
+}
+OUTBOX_MESSAGE: Schema = {
+    "type": "object",
+    "required": ["id", "incident", "kind", "subject", "recipients", "state", "attempts",
+                 "created_at", "next_attempt_at", "sent_at", "last_error"],
+    "properties": {
+        "id": {"type": "integer"}, "incident": OPT_STR, "kind": STR, "message_id": STR,
+        "subject": STR, "recipients": {"type": "array", "items": STR},
+        "state": {"type": "string", "enum": ["pending", "sending", "sent", "failed"]},
+        "attempts": {"type": "integer"}, "created_at": TIME, "due_at": TIME,
+        "next_attempt_at": TIME, "sent_at": OPT_TIME, "claimed_by": OPT_STR,
+        "last_error": OPT_STR,
+    },
 }
 
 PATHS: Schema = {
@@ -358,6 +400,28 @@ PATHS: Schema = {
             "properties": {"status": {"const": "queued"},
                            "recipients": {"type": "array", "items": STR}}}, 202),
         errors=(400, 401, 403, 404, 409), role="respond", params=(KEY,))},
+    "/api/v1/incidents/{key}/recipients": {
+        "get": op("Who gets the incident's mail, and why", _ok("Recipients", RECIPIENTS),
+                  errors=READ, params=(KEY,)),
+        "post": op("Also mail these addresses about the incident",
+                   _ok("The changes and the recipients now", RECIPIENTS_CHANGED),
+                   errors=WRITE, role="respond", params=(KEY,), body=RECIPIENTS_IN),
+        "delete": op("Stop mailing these addresses about the incident, lists or not",
+                     _ok("The changes and the recipients now", RECIPIENTS_CHANGED),
+                     errors=WRITE, role="respond", params=(KEY,), body=RECIPIENTS_IN),
+    },
+    "/api/v1/outbox": {"get": op(
+        "Outgoing mail, newest first", _ok("Messages", {
+            "type": "object", "required": ["messages"],
+            "properties": {"messages": {"type": "array", "items": ref("OutboxMessage")}}}),
+        errors=(400, 401, 403), role="admin",
+        params=(query_param("state", "pending, sending, sent or failed"),
+                query_param("incident", "only mail about this incident (INC-12)"),
+                query_param("limit", "1-1000, default 100")))},
+    "/api/v1/outbox/{outbox_id}/retry": {"post": op(
+        "Requeue a failed message", _ok("Requeued", ref("OutboxMessage"), 202),
+        errors=(400, 401, 403, 404, 409), role="admin",
+        params=(path_param("outbox_id", "outbox message id", {"type": "integer"}),))},
     "/api/v1/stats": {"get": op(
         "Metrics across incidents", _ok("Metrics", ref("Stats")), errors=(400, 401),
         params=(query_param("since", "a duration such as 30d (the default) or an ISO 8601 "
@@ -424,6 +488,8 @@ DOCUMENT: Schema = {
             "ReviewReport": REVIEW_REPORT,
             "Stats": STATS,
             "Patch": PATCH,
+            "Recipient": RECIPIENT,
+            "OutboxMessage": OUTBOX_MESSAGE,
         },
     },
 }

@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 
 from daemon.cli import check, data, db, incidents, ops, respond, review, serve, stats, tasks
+from daemon.cli.outbox import outbox
+from daemon.cli.recipients import recipients
+from daemon.cli.templates import templates
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,3 +33,6 @@ main.add_command(ops.reload)
 main.add_command(ops.doctor)
 db.db.add_command(data.db_backup)
 db.db.add_command(data.db_prune)
+main.add_command(outbox)
+main.add_command(templates)
+incidents.incidents.add_command(recipients)

@@ -1,38 +1,36 @@
 """The outbox: messages written in the transaction that caused them.
 
-The scheduler delivers them later, each claimed by one deliverer at a time.
+The scheduler delivers them later (`daemon.comms.delivery`), each claimed by
+one deliverer at a time. Operators list them and requeue failed ones here.
 """
 
 from __future__ import annotations
 
 import email.policy
 import email.utils
-import logging
-import random
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon.clock import Clock
+from daemon.comms.recipients import Delivery
 from daemon.comms.render import RenderedMail
 from daemon.config import Config
-from daemon.store import repo
 from daemon.store.models import Incident, Outbox, OutboxState
 from daemon.work import Work
-from notifiers import (
-    Notifier,
-    OutgoingMessage,
-    PermanentDeliveryError,
-    TemporaryDeliveryError,
-)
-
-log = logging.getLogger(__name__)
 
 LOOP_HEADER = "X-Incidentd-Loop"
-LEASE = timedelta(minutes=5)  # longer than any relay timeout
+
+
+class OutboxError(Exception):
+    """An outbox operation was refused; `status` is the HTTP-like reason (404, 409)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
 
 
 def sender_address(config: Config) -> str:
@@ -45,18 +43,32 @@ def enqueue(
     incident: Incident | None,
     kind: str,
     mail: RenderedMail,
-    recipients: Sequence[str],
-) -> Outbox:
-    """Build the message and add it to the outbox (not committed here)."""
+    copies: Sequence[Delivery],
+) -> list[Outbox]:
+    """Build the message and add one outbox row per copy (not committed here).
+
+    Quiet hours may hold some copies back; each copy is its own message with
+    its own Message-ID, and all of an incident's mails refer to its first one.
+    """
+    return [_add(work, incident, kind, mail, copy) for copy in copies]
+
+
+def immediately(work: Work, addresses: Sequence[str]) -> list[Delivery]:
+    """One copy to `addresses`, due now (none without addresses)."""
+    return [Delivery(work.now, tuple(addresses))] if addresses else []
+
+
+def _add(work: Work, incident: Incident | None, kind: str, mail: RenderedMail,
+         copy: Delivery) -> Outbox:
     config = work.config
     sender = sender_address(config)
     domain = sender.rpartition("@")[2] or config.server.hostname
     message_id = email.utils.make_msgid(idstring=kind, domain=domain)
     message = EmailMessage()
     message["From"] = config.notify.sender
-    message["To"] = ", ".join(recipients)
+    message["To"] = ", ".join(copy.recipients)
     message["Subject"] = mail.subject
-    message["Date"] = email.utils.format_datetime(work.now)
+    message["Date"] = email.utils.format_datetime(max(work.now, copy.at))
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
     message[LOOP_HEADER] = config.server.hostname
@@ -68,6 +80,8 @@ def enqueue(
             message["References"] = incident.thread_message_id
         else:
             incident.thread_message_id = message_id  # the first mail roots the thread
+    else:
+        message["X-Incidentd-Kind"] = kind
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
     row = Outbox(
@@ -75,105 +89,53 @@ def enqueue(
         kind=kind,
         message_id=message_id,
         envelope_from=sender,
-        recipients=list(recipients),
+        recipients=list(copy.recipients),
         subject=mail.subject,
         raw=message.as_bytes(policy=email.policy.SMTP),
         state=OutboxState.PENDING,
         attempts=0,
-        next_attempt_at=work.now,
+        next_attempt_at=copy.at,
+        due_at=copy.at,
         created_at=work.now,
     )
     work.session.add(row)
     return row
 
 
-def next_attempt(config: Config, attempts: int, now: datetime) -> datetime:
-    """Exponential back-off with jitter, capped at `retry_max_interval`."""
-    base = config.notify.retry_initial.total_seconds() * (2 ** max(attempts - 1, 0))
-    capped = min(base, config.notify.retry_max_interval.total_seconds())
-    return now + timedelta(seconds=capped * random.uniform(0.8, 1.2))  # noqa: S311
+def outbox_values(row: Outbox) -> dict[str, Any]:
+    """One outbox row as plain values (without the message itself)."""
+    return {"id": row.id, "incident": f"INC-{row.incident_id}" if row.incident_id else None,
+            "kind": row.kind, "message_id": row.message_id, "subject": row.subject,
+            "recipients": list(row.recipients), "state": row.state, "attempts": row.attempts,
+            "created_at": row.created_at, "due_at": row.due_at or row.created_at,
+            "next_attempt_at": row.next_attempt_at, "sent_at": row.sent_at,
+            "claimed_by": row.claimed_by, "last_error": row.last_error}
 
 
-async def deliver_due(
-    sessions: async_sessionmaker[AsyncSession],
-    notifier: Notifier,
-    config: Config,
-    clock: Clock,
-    *,
-    instance: str,
-    limit: int = 20,
-) -> int:
-    """Claim due messages, deliver them, record the outcome; return how many were sent.
-
-    At most once: a message is marked `sending` (committed) before the attempt
-    and `sent` after. If the daemon dies between the two, the outcome is
-    unknown; the stale claim is then marked failed rather than sent twice.
-    """
-    now = clock.now()
-    async with sessions.begin() as session:
-        await session.run_sync(_fail_stale_claims, now)
-        claimed = await session.run_sync(_claim, now, instance, limit)
-    sent = 0
-    for row_id, incident, message in claimed:
-        error: str | None = None
-        permanent = False
-        try:
-            await notifier.deliver(message)
-        except PermanentDeliveryError as exc:
-            error, permanent = str(exc), True
-        except TemporaryDeliveryError as exc:
-            error = str(exc)
-        async with sessions.begin() as session:
-            row = await session.get(Outbox, row_id)
-            assert row is not None
-            _record_outcome(config, row, clock.now(), error, permanent)
-        if error is None:
-            sent += 1
-            log.info("outbox sent id=%d incident=%s message_id=%s recipients=%d", row_id,
-                     incident, message.message_id, len(message.recipients))
-        else:
-            log.warning("outbox delivery failed id=%d incident=%s permanent=%s error=%s",
-                        row_id, incident, permanent, error)
-    return sent
+def list_outbox(session: Session, *, state: str | None = None, incident_id: int | None = None,
+                limit: int = 100) -> list[dict[str, Any]]:
+    """Outbox rows, newest first, optionally of one state or incident."""
+    query = select(Outbox).order_by(Outbox.id.desc()).limit(limit)
+    if state is not None:
+        query = query.where(Outbox.state == state)
+    if incident_id is not None:
+        query = query.where(Outbox.incident_id == incident_id)
+    return [outbox_values(row) for row in session.scalars(query)]
 
 
-def _claim(session: Session, now: datetime, instance: str, limit: int
-           ) -> list[tuple[int, str, OutgoingMessage]]:
-    claimed = []
-    for row in repo.claim_due_outbox(session, now=now, limit=limit):
-        row.state = OutboxState.SENDING
-        row.claimed_by = instance
-        row.claimed_until = now + LEASE
-        row.attempts += 1
-        incident = f"INC-{row.incident_id}" if row.incident_id is not None else "-"
-        claimed.append((row.id, incident, OutgoingMessage(
-            message_id=row.message_id, envelope_from=row.envelope_from,
-            recipients=tuple(row.recipients), raw=row.raw)))
-    return claimed
-
-
-def _fail_stale_claims(session: Session, now: datetime) -> None:
-    for row in repo.get_stale_sending(session, now=now):
-        row.state = OutboxState.FAILED
-        row.last_error = (f"delivery outcome unknown: {row.claimed_by} stopped while sending; "
-                          "not resent to avoid a duplicate (requeue it to send again)")
-        log.error("outbox id=%d outcome unknown after a crash; marked failed", row.id)
-
-
-def _record_outcome(config: Config, row: Outbox, now: datetime, error: str | None,
-                    permanent: bool) -> None:
-    row.claimed_until = None
-    if error is None:
-        row.state = OutboxState.SENT
-        row.sent_at = now
-        row.last_error = None
-        return
-    row.last_error = error
-    too_old = now - row.created_at >= config.notify.retry_max_age
-    if permanent or too_old:
-        row.state = OutboxState.FAILED
-        if too_old and not permanent:
-            row.last_error = f"gave up after {row.attempts} attempts: {error}"
-        return
+def requeue(session: Session, *, outbox_id: int, now: datetime) -> dict[str, Any]:
+    """Send a failed message again: pending now, with a fresh retry budget."""
+    row = session.get(Outbox, outbox_id, with_for_update=True)
+    if row is None:
+        raise OutboxError(404, f"no outbox message {outbox_id}")
+    if row.state != OutboxState.FAILED:
+        raise OutboxError(409, f"outbox message {outbox_id} is {row.state}; only failed "
+                               "messages are requeued")
     row.state = OutboxState.PENDING
-    row.next_attempt_at = next_attempt(config, row.attempts, now)
+    row.next_attempt_at = now
+    row.due_at = now  # retry_max_age counts from the requeue
+    row.attempts = 0
+    row.claimed_by = None
+    row.claimed_until = None
+    row.last_error = f"requeued at {now:%Y-%m-%d %H:%M:%S} UTC; before: {row.last_error}"
+    return outbox_values(row)

@@ -1,7 +1,9 @@
 """Render mail templates: jinja2, strict undefined, autoescape on HTML only.
 
 Users override any template from their own directory; the shipped templates
-are the fallback.
+are the fallback. The HTML part's stylesheet is inlined into `style`
+attributes (many mail clients drop `<style>`), keeping the at-rules, so the
+dark-mode `@media` block still reaches the clients that honour it.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import css_inline
 import jinja2
+
+from daemon.comms.style import DARK, LIGHT
 
 
 def shipped_templates_dir() -> Path:
@@ -37,8 +43,13 @@ class RenderedMail:
     html: str
 
 
-def _when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
-    return value.strftime(fmt) if value is not None else "—"
+@jinja2.pass_context
+def _when(context: jinja2.runtime.Context, value: datetime | None,
+          fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """A time in the mail's time zone (the context's `timezone`, else UTC)."""
+    if value is None:
+        return "—"
+    return value.astimezone(ZoneInfo(context.get("timezone") or "UTC")).strftime(fmt)
 
 
 def _duration(seconds: float | None) -> str:
@@ -52,6 +63,10 @@ def _duration(seconds: float | None) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def _prio(priority: int | None) -> str:
+    return f"P{priority}" if priority else "P-"
 
 
 class Renderer:
@@ -71,6 +86,12 @@ class Renderer:
         )
         self.env.filters["when"] = _when
         self.env.filters["duration"] = _duration
+        self.env.filters["prio"] = _prio
+        self.env.globals["light"] = dict(LIGHT)
+        self.env.globals["dark"] = dict(DARK)
+        # never fetch a stylesheet a template links to: rendering does no I/O
+        self._inliner = css_inline.CSSInliner(keep_at_rules=True,
+                                              load_remote_stylesheets=False)
 
     def render(self, kind: str, context: Mapping[str, Any]) -> RenderedMail:
         """Render the three parts of mail `kind`."""
@@ -78,5 +99,9 @@ class Renderer:
         return RenderedMail(
             subject=" ".join(subject.split()),
             text=self.env.get_template(f"mail/{kind}.txt.j2").render(context),
-            html=self.env.get_template(f"mail/{kind}.html.j2").render(context),
+            html=self.inline(self.env.get_template(f"mail/{kind}.html.j2").render(context)),
         )
+
+    def inline(self, html: str) -> str:
+        """`html` with its stylesheet moved into `style` attributes."""
+        return self._inliner.inline(html)

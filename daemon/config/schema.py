@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 import parsers
+from daemon.config.comms import DigestConfig, InstructionsConfig, StakeholderList, TimeZone
 from daemon.config.ops import HealthConfig, LoggingConfig, MetricsConfig, RetentionConfig
 from daemon.config.types import STRICT, Address, Duration, HostPort, Size
 from daemon.triage.schema import TriageConfig
@@ -124,6 +125,14 @@ class SmtpRelayConfig(BaseModel):
     username: str | None = None
     password: SecretStr | None = None
     timeout: Duration = timedelta(seconds=30)
+    ca_file: Path | None = Field(None, description="CA bundle for the relay's certificate")
+
+    @field_validator("ca_file")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value}: no such file")
+        return value
 
 
 class NotifyConfig(BaseModel):
@@ -138,6 +147,8 @@ class NotifyConfig(BaseModel):
     retry_initial: Duration = timedelta(seconds=30)
     retry_max_interval: Duration = timedelta(hours=1)
     retry_max_age: Duration = timedelta(days=2)
+    contact: str = Field("", description="who stakeholders can call or write to; in every mail")
+    timezone: TimeZone = Field("UTC", description="times in mails, and of quiet hours")
 
 
 class CadenceConfig(BaseModel):
@@ -237,7 +248,7 @@ class Config(BaseModel):
     mailbox: MailboxConfig = Field(default_factory=MailboxConfig)
     integrations: dict[str, IntegrationConfig] = Field(default_factory=dict)
     api: ApiConfig = Field(default_factory=ApiConfig)
-    lists: dict[str, list[Address]] = Field(default_factory=dict)
+    lists: dict[str, StakeholderList] = Field(default_factory=dict)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     triage: TriageConfig = Field(default_factory=TriageConfig)
     cadence: CadenceConfig = Field(default_factory=CadenceConfig)
@@ -250,6 +261,8 @@ class Config(BaseModel):
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+    instructions: InstructionsConfig = Field(default_factory=InstructionsConfig)
 
     @model_validator(mode="after")
     def _references(self) -> Config:
@@ -260,6 +273,7 @@ class Config(BaseModel):
                  for name, integration in self.integrations.items() for n in integration.lists]
         refs += [(f"triage.rules.{i}.set.lists", n)
                  for i, rule in enumerate(self.triage.rules) for n in rule.set.lists]
+        refs += [("digest.lists", n) for n in self.digest.lists]
         for where, name in refs:
             if name not in known:
                 raise ValueError(f"{where}: unknown list {name!r}; define it under [lists]")

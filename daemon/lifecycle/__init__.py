@@ -17,7 +17,10 @@ a `LifecycleError` subclass (with ``.message`` and ``.field``) when refused:
   `set_affected_services`, `add_containment`, `add_investigation_note`,
   `add_comment`, `set_root_cause`, `set_restored_at`;
 - tasks: `add_task` (response-plan checklists and action items), `update_task`;
-- the review: `update_review` (recommendations may become action items).
+- the review: `update_review` (recommendations may become action items);
+- stakeholders: `add_recipient`, `remove_recipient`, `change_recipients`
+  (per-incident recipients on top of its lists), `set_cadence` (its own
+  update interval, e.g. from a response plan).
 
 Commands given as text, as reply mails carry them, go through
 ``apply_command(work, incident, actor, name, value)``: for example
@@ -59,6 +62,13 @@ from daemon.lifecycle.fields import (
 )
 from daemon.lifecycle.gates import check_gates, missing_for
 from daemon.lifecycle.review import Recommendation, update_review
+from daemon.lifecycle.stakeholders import (
+    add_recipient,
+    change_recipients,
+    parse_recipient_changes,
+    remove_recipient,
+    set_cadence,
+)
 from daemon.lifecycle.status import (
     TIMESTAMPS,
     TRANSITIONS,
@@ -82,4 +92,6 @@ __all__ = [
     "parse_changes", "record", "reopen", "run_change", "set_affected_services", "set_eta",
     "set_level", "set_priority", "set_restored_at", "set_root_cause", "set_severity",
     "set_text", "update_review", "update_task",
+    "add_recipient", "change_recipients", "parse_recipient_changes", "remove_recipient",
+    "set_cadence",
 ]

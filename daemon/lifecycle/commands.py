@@ -17,6 +17,7 @@ from typing import Any
 from daemon.config.types import parse_duration
 from daemon.lifecycle import fields as f
 from daemon.lifecycle.errors import FieldError, NotFoundError
+from daemon.lifecycle.stakeholders import set_cadence
 from daemon.lifecycle.status import acknowledge, change_status, dismiss, reopen
 from daemon.store import repo
 from daemon.store.models import Incident, IncidentStatus, parse_incident_key
@@ -112,6 +113,18 @@ def parse_eta(work: Work, name: str, value: Any) -> datetime | None:
     return eta
 
 
+def parse_cadence(_work: Work, name: str, value: Any) -> timedelta | None:
+    """An update interval such as 15m or 2h; `auto` (or none) follows the priority."""
+    if value is None or (isinstance(value, str)
+                         and value.strip().lower() in (*NONE_WORDS, "auto")):
+        return None
+    try:
+        return parse_duration(value.strip() if isinstance(value, str) else value)
+    except ValueError:
+        raise FieldError(f"{name} must be an interval like 15m or 2h, or auto",
+                         field=name) from None
+
+
 def parse_services(_work: Work, name: str, value: Any) -> list[str]:
     """A list of service names (or one comma-separated text)."""
     if isinstance(value, str):
@@ -188,6 +201,7 @@ CHANGES: dict[str, Change] = {
     "urgency": Change(parse_level, lambda w, i, a, v: f.set_level(w, i, a, "urgency", v)),
     "priority": Change(parse_priority, f.set_priority),
     "eta": Change(parse_eta, f.set_eta),
+    "cadence": Change(parse_cadence, set_cadence),
     "assignee": Change(_optional_text(512), f.assign),
     "impact_statement": Change(_optional_text(), _setter("impact_statement")),
     "investigation": Change(_required_text(), f.add_investigation_note),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from daemon.comms.cadence import update_interval
 from daemon.lifecycle.errors import FieldError
 from daemon.lifecycle.timeline import note, record
 from daemon.store.models import Incident
@@ -55,7 +56,7 @@ def _apply_priority(work: Work, incident: Incident, actor: Actor, priority: int,
     incident.priority = priority
     if incident.is_open and incident.next_update_at is not None:
         # the cadence follows the priority: never wait longer than the new interval
-        due = work.now + work.config.cadence.for_priority(priority)
+        due = work.now + update_interval(work.config, incident)
         incident.next_update_at = min(incident.next_update_at, due)
     record(work, incident, actor, "priority", comment,
            old=f"P{old}" if old else None, new=f"P{priority}")

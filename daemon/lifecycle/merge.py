@@ -31,6 +31,9 @@ def merge_into(work: Work, duplicate: Incident, target: Incident, actor: Actor) 
             .values(incident_id=target.id).execution_options(synchronize_session="fetch"))
         moved[name] = int(getattr(result, "rowcount", 0) or 0)
     target.lists = list(dict.fromkeys([*(target.lists or []), *(duplicate.lists or [])]))
+    if duplicate.recipients_added:  # people added by hand follow the problem too
+        target.recipients_added = list(dict.fromkeys(
+            [*(target.recipients_added or []), *duplicate.recipients_added]))
     duplicate.duplicate_of_id = target.id
     summary = ", ".join(f"{count} {name}" for name, count in moved.items() if count) or "nothing"
     record(work, duplicate, actor, "merged", f"Merged into {target.key} (moved {summary})",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from daemon.comms.cadence import schedule_next
 from daemon.lifecycle.errors import FieldError, GateError, TransitionError
 from daemon.lifecycle.gates import check_gates
 from daemon.lifecycle.timeline import note, record
@@ -152,8 +153,7 @@ def _transition(work: Work, incident: Incident, old: IncidentStatus, new: Incide
     if new in (S.RESOLVED, S.CLOSED, S.DISMISSED):
         incident.next_update_at = None
     elif old is S.RESOLVED:  # reopened: updates resume
-        incident.next_update_at = work.now + work.config.cadence.for_priority(
-            incident.priority or 4)
+        schedule_next(work.config, incident, work.now)
     incident.updated_at = work.now
     record(work, incident, actor, "status", comment, old=old, new=new,
            data={k: v.isoformat() for k, v in data.items() if v is not None} or None)

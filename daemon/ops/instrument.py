@@ -11,7 +11,7 @@ import email.policy
 import email.utils
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from typing import Any
@@ -124,11 +124,11 @@ class MeasuredNotifier:
         self.consecutive_failures = 0
         self.last_error: str | None = None
 
-    async def deliver(self, message: OutgoingMessage) -> None:
+    async def deliver(self, message: OutgoingMessage) -> Mapping[str, str] | None:
         """See `Notifier`."""
         started = time.perf_counter()
         try:
-            await self._inner.deliver(message)
+            refused = await self._inner.deliver(message)
         except PermanentDeliveryError as exc:
             self._failed("permanent-failure", exc)
             raise
@@ -144,6 +144,7 @@ class MeasuredNotifier:
         if queued is not None:
             latency = (self._clock.now() - queued).total_seconds()
             self._metrics.delivery_latency.observe(max(latency, 0.0))
+        return refused
 
     def _failed(self, outcome: str, exc: Exception) -> None:
         self.consecutive_failures += 1

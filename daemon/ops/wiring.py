@@ -18,7 +18,7 @@ from aiohttp import web
 from apscheduler.events import EVENT_JOB_SUBMITTED
 from sqlalchemy.engine import make_url
 
-from daemon.comms.outbox import deliver_due
+from daemon.comms.delivery import deliver_due
 from daemon.config import Config
 from daemon.keys import CLOCK, ENGINE, RUNTIME, SESSIONS
 from daemon.logs import setup_logging

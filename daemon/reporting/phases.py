@@ -32,7 +32,7 @@ DURATIONS = (
 )
 
 # Outbox kinds that tell stakeholders where things stand.
-UPDATE_KINDS = ("opened", "update", "resolved")
+UPDATE_KINDS = ("opened", "update", "holding", "resolved", "closed", "dismissed")
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
@@ -94,7 +94,8 @@ def adherence(incident: Incident, sent: Iterable[tuple[str, datetime]], *,
     out within `grace` of it, late or missed otherwise. The interval is the
     one of the incident's current priority.
     """
-    times = sorted(at for kind, at in sent if kind in UPDATE_KINDS)
+    # copies held back by quiet hours share their queued time: one update each
+    times = sorted({at for kind, at in sent if kind in UPDATE_KINDS})
     if not times:
         return None
     opened = [at for kind, at in sent if kind == "opened"]

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daemon.comms import Renderer
+from daemon.comms.cadence import update_interval
 from daemon.config import Config
 from daemon.lifecycle.review import get_review
 from daemon.lifecycle.tasks import get_tasks
@@ -51,7 +52,7 @@ def review_report(session: Session, config: Config, incident: Incident,
     reports = session.scalars(select(Report).where(Report.incident_id == incident.id)
                               .order_by(Report.received_at, Report.id)).all()
     cadence = adherence(incident, sent_updates(session, incident_id=incident.id),
-                        interval=config.cadence.for_priority(incident.priority or 4),
+                        interval=update_interval(config, incident),
                         grace=config.lifecycle.update_grace, now=now)
     return {
         "incident": incident_json(incident),

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daemon.comms.cadence import update_interval
 from daemon.config import Config
 from daemon.reporting.phases import UPDATE_KINDS, adherence, mean_median
 from daemon.store.models import OPEN_STATUSES, Incident, Outbox, OutboxState
@@ -50,7 +51,7 @@ def compute_stats(session: Session, config: Config, *, now: datetime,
     due = on_time = 0
     for incident in incidents:
         result = adherence(incident, mails.get(incident.id, []),
-                           interval=config.cadence.for_priority(incident.priority or 4),
+                           interval=update_interval(config, incident),
                            grace=config.lifecycle.update_grace, now=now)
         if result is not None:
             due += result.due

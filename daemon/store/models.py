@@ -184,6 +184,11 @@ class Incident(Base):
     updates_sent: Mapped[int] = mapped_column(Integer, default=0)
     thread_message_id: Mapped[str | None] = mapped_column(String(512))
     updated_at: Mapped[datetime]
+    # Added by migration 0007 (comms): a response plan's update interval, which
+    # wins over the priority's, and addresses added to or removed from this incident.
+    cadence_seconds: Mapped[int | None] = mapped_column(Integer)
+    recipients_added: Mapped[list[Any] | None]
+    recipients_removed: Mapped[list[Any] | None]
 
     alerts: Mapped[list[Alert]] = relationship(back_populates="incident", lazy="raise")
 
@@ -322,6 +327,27 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Added by migration 0007: when the message became due (quiet hours may hold
+    # it back; a requeue restarts it); retries give up `retry_max_age` after it.
+    due_at: Mapped[datetime | None]
+
+
+class DigestRun(Base):
+    """The daily digest of one list on one day: the unique key is the claim.
+
+    Several daemons fire the same cron job; the first to insert the row sends
+    the digest, the others hit the unique constraint and send nothing.
+    """
+
+    __tablename__ = "digest_run"
+    __table_args__ = (UniqueConstraint("list_name", "day", name="uq_digest_run_list_day"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    list_name: Mapped[str] = mapped_column(String(128))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD in the digest's time zone
+    instance: Mapped[str] = mapped_column(String(255))
+    incidents: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
 
 
 class Review(Base):

@@ -8,10 +8,12 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import aiohttp
+
 from daemon.app import SCHEDULER
 from daemon.config import Config
 from tests.daemon.test_end_to_end import post_webhook, processed
-from tests.support import GENERIC_TOKEN, Daemon, FakeClock, running_daemon
+from tests.support import GENERIC_TOKEN, RESPOND_TOKEN, Daemon, FakeClock, auth, running_daemon
 
 
 def mails(config: Config) -> list[email.message.EmailMessage]:
@@ -62,7 +64,8 @@ async def test_p1_updates_every_30_minutes_exactly_once_across_restart(config: C
             clock.advance(timedelta(minutes=10))
             await tick(daemon)
     assert key == "INC-1"
-    assert kinds(config) == [("0", "opened"), ("30", "update"), ("60", "update")]
+    # nothing happened in between: short holding updates, each saying when the next comes
+    assert kinds(config) == [("0", "opened"), ("30", "holding"), ("60", "holding")]
     subjects = [m["Subject"] for m in mails(config)]
     assert all(s.startswith("[INC-1] P1 Payments failing") for s in subjects)
     first_id = mails(config)[0]["Message-ID"]
@@ -81,7 +84,10 @@ async def test_downtime_of_three_intervals_gives_one_catch_up_mail(config: Confi
         await tick(daemon)
         clock.advance(timedelta(minutes=1))
         await tick(daemon)
-    assert kinds(config) == [("0", "opened"), ("95", "update"), ("125", "update")]
+    assert kinds(config) == [("0", "opened"), ("95", "holding"), ("125", "holding")]
+    text = mails(config)[1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "no news since the last update (2026-03-02 09:00 UTC)" in text
+    assert "Next status update by 2026-03-02 11:05 UTC." in text
 
 
 async def test_nothing_is_sent_after_resolution(config: Config) -> None:
@@ -98,6 +104,74 @@ async def test_nothing_is_sent_after_resolution(config: Config) -> None:
     assert kinds(config) == [("0", "opened"), ("0", "resolved")]
     resolved = mails(config)[1]
     assert "is resolved" in resolved.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+async def open_incident(daemon: Daemon, title: str, impact: str, urgency: str) -> str:
+    body = json.dumps({"title": title, "impact": impact, "urgency": urgency,
+                       "severity": "medium", "dedup_key": title}).encode()
+    result = await processed(daemon, (await post_webhook(daemon, "generic", body,
+                                                         GENERIC_TOKEN))["intake_id"])
+    return str(result["incidents"][0])
+
+
+async def call(daemon: Daemon, method: str, path: str, body: dict[str, str]) -> None:
+    async with aiohttp.ClientSession() as http:
+        response = await http.request(method, f"{daemon.url}{path}", json=body,
+                                      headers=auth(RESPOND_TOKEN))
+        assert response.status in (200, 201), await response.text()
+
+
+def by_incident(config: Config) -> dict[str, list[tuple[int, str]]]:
+    """Per incident: (minutes after 09:00, kind) of every delivered mail."""
+    result: dict[str, list[tuple[int, str]]] = {}
+    for message in mails(config):
+        minutes = (message["Date"].datetime - FakeClock().now()).total_seconds() / 60
+        result.setdefault(message["X-Incidentd-Incident"], []).append(
+            (int(minutes), message["X-Incidentd-Kind"]))
+    return result
+
+
+async def test_a_day_of_updates_per_priority_with_an_override_and_a_restart(
+        config: Config) -> None:
+    clock = FakeClock()
+    day = 24 * 60
+
+    async def run(daemon: Daemon, start: int, end: int) -> None:
+        for minute in range(start, end, 10):
+            if minute == 90:  # a note at 10:35 makes the 11:00 P1 mail a real update
+                clock.advance(timedelta(minutes=5))
+                await call(daemon, "POST", f"/api/v1/incidents/{keys[1]}/notes",
+                           {"text": "Failing over the database"})
+                clock.advance(timedelta(minutes=5))
+            else:
+                clock.advance(timedelta(minutes=10))
+            await tick(daemon)
+
+    keys: dict[int, str] = {}
+    async with running_daemon(config, clock) as daemon:
+        for priority, (impact, urgency) in {1: ("high", "high"), 2: ("high", "medium"),
+                                            3: ("medium", "medium"), 4: ("low", "low")}.items():
+            keys[priority] = await open_incident(daemon, f"P{priority} outage", impact, urgency)
+        planned = await open_incident(daemon, "Planned P3", "medium", "medium")
+        await call(daemon, "PATCH", f"/api/v1/incidents/{planned}", {"cadence": "2h"})
+        await tick(daemon)
+        await run(daemon, 0, 12 * 60)
+    async with running_daemon(config, clock) as daemon:  # a restart at 21:00
+        await tick(daemon)
+        await run(daemon, 12 * 60, day)
+
+    def expected(every: int, update_at: int | None = None) -> list[tuple[int, str]]:
+        return [(0, "opened")] + [(m, "update" if m == update_at else "holding")
+                                  for m in range(every, day + 1, every)]
+
+    assert by_incident(config) == {
+        keys[1]: expected(30, update_at=120),
+        keys[2]: expected(60),
+        keys[3]: expected(240),
+        keys[4]: expected(day),
+        planned: expected(120),
+    }
+    assert len(mails(config)) == 49 + 25 + 7 + 2 + 13
 
 
 def test_mail_files_are_the_only_output(tmp_path: Path) -> None:

@@ -109,9 +109,9 @@ async def test_incident_lifecycle_over_the_api(config: Config) -> None:
         assert status == 202
         assert sent["recipients"] == ["oncall@example.org", "lead@example.org"]
         # one mail per change that matters: acknowledged with ETA, contained as P1,
-        # resolved, closed; notes and tasks wait for the next update
+        # resolved, closed (a short closure notice); notes and tasks wait for the next update
         assert await outbox_kinds(api, key) == [
-            "opened", "update", "update", "resolved", "update", "review"]
+            "opened", "update", "update", "resolved", "closed", "review"]
 
 
 async def test_dismiss_as_duplicate_over_the_api(config: Config) -> None:

@@ -129,6 +129,24 @@ CASES: list[tuple[str, str, str, str | None, Any, int]] = [
      RESPOND_TOKEN, None, 202),
     ("POST", "/api/v1/incidents/{key}/review/send", "/api/v1/incidents/INC-1/review/send",
      READ_TOKEN, None, 403),
+    ("GET", "/api/v1/incidents/{key}/recipients", "/api/v1/incidents/INC-1/recipients",
+     READ_TOKEN, None, 200),
+    ("GET", "/api/v1/incidents/{key}/recipients", "/api/v1/incidents/INC-77/recipients",
+     READ_TOKEN, None, 404),
+    ("POST", "/api/v1/incidents/{key}/recipients", "/api/v1/incidents/INC-1/recipients",
+     RESPOND_TOKEN, {"addresses": ["cfo@example.org"], "comment": "asked to be told"}, 200),
+    ("POST", "/api/v1/incidents/{key}/recipients", "/api/v1/incidents/INC-1/recipients",
+     RESPOND_TOKEN, {"addresses": ["not an address"]}, 422),
+    ("DELETE", "/api/v1/incidents/{key}/recipients", "/api/v1/incidents/INC-1/recipients",
+     RESPOND_TOKEN, {"addresses": "lead@example.org"}, 200),
+    ("DELETE", "/api/v1/incidents/{key}/recipients", "/api/v1/incidents/INC-1/recipients",
+     READ_TOKEN, {"addresses": "lead@example.org"}, 403),
+    ("GET", "/api/v1/outbox", "/api/v1/outbox?state=failed", ADMIN_TOKEN, None, 200),
+    ("GET", "/api/v1/outbox", "/api/v1/outbox", RESPOND_TOKEN, None, 403),
+    ("POST", "/api/v1/outbox/{outbox_id}/retry", "/api/v1/outbox/1/retry", ADMIN_TOKEN,
+     None, 202),
+    ("POST", "/api/v1/outbox/{outbox_id}/retry", "/api/v1/outbox/1/retry", ADMIN_TOKEN,
+     None, 409),
     ("GET", "/api/v1/stats", "/api/v1/stats?since=30d", READ_TOKEN, None, 200),
     ("GET", "/api/v1/stats", "/api/v1/stats?since=soon", READ_TOKEN, None, 400),
 ]
@@ -151,11 +169,31 @@ async def test_routes_answer_as_documented(sqlite_config: Config) -> None:
         api = Api(daemon, http)
         assert await api.open_incident({"title": "Disk full", "severity": "critical",
                                         "dedup_key": "disk"}) == "INC-1"
+        await fail_first_message(daemon)  # for the outbox retry cases
         for method, template, path, token, body, expected in CASES:
             status, media, answer = await api.call_with_type(method, path, token=token,
                                                              body=body)
             assert status == expected, (method, path, answer)
             _check(method, template, status, answer, media)
+
+
+async def fail_first_message(daemon: Any) -> None:
+    """Let the opening notice be delivered, then record it as refused by the relay."""
+    from sqlalchemy import update
+
+    from daemon.keys import SESSIONS
+    from daemon.store.models import Outbox
+    from tests.support import wait_for
+
+    async def sent() -> bool:
+        async with daemon.app[SESSIONS]() as session:
+            row = await session.get(Outbox, 1)
+            return row is not None and row.state == "sent"
+
+    await wait_for(sent)
+    async with daemon.app[SESSIONS].begin() as session:
+        await session.execute(update(Outbox).where(Outbox.id == 1).values(
+            state="failed", last_error="550 no such user"))
 
 
 @pytest.mark.parametrize("path", ["/api/v1/openapi.json"])

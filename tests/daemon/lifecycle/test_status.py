@@ -212,7 +212,7 @@ async def test_duplicate_merges_into_the_other_incident(store: Store) -> None:
     assert "merged" in await store.kinds(target_id)
     # the duplicate's stakeholders hear once; the target gets no extra mail
     mails = await store.mails(duplicate_id)
-    assert [kind for kind, _ in mails] == ["opened", "update"]
+    assert [kind for kind, _ in mails] == ["opened", "dismissed"]
     assert set(mails[-1][1]) == {"oncall@example.org", "lead@example.org", "boss@example.org"}
     assert await store.mails(target_id) == before_target
     # a new report with the duplicate's dedup key now joins the target
