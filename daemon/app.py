@@ -21,7 +21,7 @@ from aiosmtpd.smtp import SMTP
 from daemon import api
 from daemon.clock import Clock, SystemClock
 from daemon.config import EXAMPLE_TOKEN_PREFIX, Config, split_hostport
-from daemon.intake.http import receive_webhook
+from daemon.intake import routes as intake_routes
 from daemon.intake.smtp import MailboxHandler
 from daemon.intake.writer import IntakeWriter
 from daemon.keys import CLOCK, CONFIG, DATABASE, ENGINE, RUNTIME, SESSIONS, WRITER
@@ -52,7 +52,7 @@ def build_app(
     app[RUNTIME] = runtime
     app[CONFIG] = config
     app[CLOCK] = clock or SystemClock()
-    app.router.add_post("/api/v1/webhooks/{integration}", receive_webhook)
+    intake_routes.add_routes(app)
     api.add_routes(app)
     app.cleanup_ctx.extend([
         partial(_database, hint=config_hint),

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -43,6 +43,7 @@ class IntakeRecord:
     content_type: str | None = None
     mail_from: str | None = None
     rcpt_to: Sequence[str] | None = None
+    details: Mapping[str, Any] | None = None  # what intake learnt beside the raw bytes
 
     def row(self) -> dict[str, Any]:
         """Column values for the `intake` table."""
@@ -57,6 +58,8 @@ class IntakeRecord:
             "raw": self.raw,
             "sha256": hashlib.sha256(self.raw).hexdigest(),
             "status": IntakeStatus.ACCEPTED.value,
+            # Only when present: a None here would be stored as JSON null, not SQL NULL.
+            **({"details": dict(self.details)} if self.details else {}),
         }
 
 
@@ -122,11 +125,11 @@ class IntakeWriter:
     async def _commit(self, batch: list[_Pending]) -> None:
         try:
             async with self._engine.begin() as connection:
-                result = await connection.execute(
-                    insert(Intake).returning(Intake.id, sort_by_parameter_order=True),
-                    [record.row() for record, _ in batch],
-                )
-                ids = [row[0] for row in result]
+                ids: list[int] = []
+                for rows in _runs([record.row() for record, _ in batch]):
+                    result = await connection.execute(
+                        insert(Intake).returning(Intake.id, sort_by_parameter_order=True), rows)
+                    ids.extend(row[0] for row in result)
         except Exception as exc:  # noqa: BLE001 - any failure to commit means "retry later"
             log.error("intake commit failed for %d report(s): %s", len(batch), exc)
             for _, future in batch:
@@ -140,3 +143,14 @@ class IntakeWriter:
                 future.set_result(intake_id)
         if self._on_commit is not None:
             self._on_commit()
+
+
+def _runs(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Consecutive rows with the same columns: one multi-row insert each, order kept."""
+    runs: list[list[dict[str, Any]]] = []
+    for row in rows:
+        if runs and runs[-1][0].keys() == row.keys():
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs
