@@ -211,6 +211,7 @@ class Alert(Base):
     __table_args__ = (
         Index("ix_alert_dedup", "dedup_key", "status"),
         Index("ix_alert_incident", "incident_id"),
+        Index("ix_alert_flapping", "flapping", "changed_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -226,6 +227,10 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None]
     count: Mapped[int] = mapped_column(Integer, default=1)
     flapping: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Added by migration 0005 (monitoring integrations): the last firing/resolved
+    # change, and the times of the recent changes that flap detection counts.
+    changed_at: Mapped[datetime | None]
+    flap_history: Mapped[list[Any] | None]
 
     incident: Mapped[Incident] = relationship(back_populates="alerts", lazy="raise")
 
