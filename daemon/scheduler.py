@@ -20,6 +20,7 @@ from daemon.clock import Clock
 from daemon.comms import Renderer, send_due_updates
 from daemon.comms.outbox import deliver_due
 from daemon.config import Config
+from daemon.integration_jobs import run_integration_jobs
 from daemon.lifecycle.reminders import remind_reviews
 from daemon.work import Work
 from notifiers import Notifier
@@ -51,6 +52,7 @@ class Scheduler:
         self._updates_lock = asyncio.Lock()
         self._outbox_lock = asyncio.Lock()
         self._reviews_lock = asyncio.Lock()
+        self._integrations_lock = asyncio.Lock()
         self._running: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
@@ -64,6 +66,8 @@ class Scheduler:
         scheduler.add_job(self._tracked(self.tick_outbox), "interval", id="outbox",
                           seconds=config.outbox_interval.total_seconds(), **common)
         scheduler.add_job(self._tracked(self.tick_reviews), "interval", id="reviews",
+                          seconds=config.updates_interval.total_seconds(), **common)
+        scheduler.add_job(self._tracked(self.tick_integrations), "interval", id="integrations",
                           seconds=config.updates_interval.total_seconds(), **common)
         scheduler.start()
         self._scheduler = scheduler
@@ -130,6 +134,16 @@ class Scheduler:
             log.info("scheduler: %d review reminder(s) queued", sent)
             self.kick_outbox()
         return sent
+
+    async def tick_integrations(self) -> int:
+        """Settle flapping alerts (mailing once) and confirm SNS subscriptions; return both."""
+        async with self._integrations_lock:
+            settled, confirmed = await run_integration_jobs(
+                self._sessions, self._config(), self._renderer(), self._clock)
+        if settled:
+            log.info("scheduler: %d flapping alert(s) settled", settled)
+            self.kick_outbox()
+        return settled + confirmed
 
     async def tick_outbox(self) -> int:
         """Deliver due outbox messages; return how many were sent."""
