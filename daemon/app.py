@@ -169,6 +169,10 @@ def warn_about_example_tokens(config: Config) -> None:
              if i.token and i.token.get_secret_value().startswith(EXAMPLE_TOKEN_PREFIX)]
     names += [f"api.tokens.{t.name}" for t in config.api.tokens
               if t.token.get_secret_value().startswith(EXAMPLE_TOKEN_PREFIX)]
+    names += [f"integrations.{n}.{key}" for n, i in config.integrations.items()
+              for key, secret in (("password", i.password), ("routing_key", i.routing_key),
+                                  ("hmac.secret", i.hmac.secret if i.hmac else None))
+              if secret and secret.get_secret_value().startswith(EXAMPLE_TOKEN_PREFIX)]
     for name in names:
         log.warning("%s uses an example token while HTTP listens on %s; anyone who has read "
                     "the example configuration can use it. Set your own token.",

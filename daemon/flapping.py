@@ -59,6 +59,8 @@ def flapping_text(work: Work, titles: list[str]) -> str:
 
 def hold_mail(work: Work) -> int:
     """Drop this unit of work's events for incidents with a flapping alert; return how many."""
+    if not work.events:
+        return 0
     held = repo.get_flapping_incident_ids(
         work.session, incident_ids=[event.incident.id for event in work.events])
     if not held:

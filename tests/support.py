@@ -138,11 +138,13 @@ async def running_daemon(config: Config, clock: FakeClock | None = None
                          ) -> AsyncIterator[Daemon]:
     """Start the whole daemon (HTTP, SMTP, pipeline, scheduler) and stop it afterwards."""
     from daemon.app import SMTP_SERVER, build_app
+    from daemon.web import AccessLogger
 
     clock = clock or FakeClock()
     app = build_app(config, clock=clock)
+    # The access logger `incidentd serve` uses (it leaves out query strings: ?token=).
     server = TestServer(app, host="127.0.0.1", port=0)
-    await server.start_server()
+    await server.start_server(access_log_class=AccessLogger)
     try:
         smtp_port = 0
         if SMTP_SERVER in app:
