@@ -1,15 +1,18 @@
-"""Alert state on incidents: new, repeated, acknowledged, resolved.
+"""Alert state on incidents: new, repeated, acknowledged, resolved, flapping.
 
 Changes of one intake row are summed up per incident: an Alertmanager group
 of 200 alerts writes one "200 alerts added" timeline entry, not 200, and the
 "all alerts resolved" check runs once per incident at the end of the row.
+An alert firing again on a recently resolved incident reopens it; an incident
+with a flapping alert is not resolved automatically (`daemon.flapping`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from daemon import lifecycle
+from daemon import flapping, lifecycle
+from daemon.dedup import correlation_for
 from daemon.store import repo
 from daemon.store.models import Alert, Incident, IncidentStatus, Intake
 from daemon.work import Actor, Work
@@ -32,7 +35,13 @@ class AlertChanges:
     def __init__(self, work: Work) -> None:
         self.work = work
         self._notes: dict[tuple[int, str], _Note] = {}
-        self._resolved: dict[int, tuple[Incident, Actor]] = {}
+        self._resolved: dict[int, tuple[Incident, Actor, str | None]] = {}
+        self._refired: dict[int, tuple[Incident, Actor, str]] = {}
+        self._flapping: dict[int, tuple[Incident, Actor, list[Alert]]] = {}
+
+    def _changed(self, incident: Incident, alert: Alert, actor: Actor) -> None:
+        if flapping.record_change(self.work, alert):
+            self._flapping.setdefault(incident.id, (incident, actor, []))[2].append(alert)
 
     def _note(self, incident: Incident, actor: Actor, verb: str, alert: Alert) -> None:
         note = self._notes.setdefault((incident.id, verb), _Note(incident, actor))
@@ -52,6 +61,7 @@ class AlertChanges:
             flapping=False,
         )
         self.work.session.add(alert)
+        flapping.record_change(self.work, alert)  # the first firing counts as a change
         if note:
             self._note(incident, actor, "added", alert)
         return alert
@@ -67,6 +77,9 @@ class AlertChanges:
             alert.status = "firing"
             alert.resolved_at = None
             self._note(incident, actor, "firing again", alert)
+            self._changed(incident, alert, actor)
+            if incident.status == IncidentStatus.RESOLVED:
+                self._refired.setdefault(incident.id, (incident, actor, alert.title))
 
     def resolve(self, incident: Incident, alert: Alert, report: Report, actor: Actor) -> None:
         """The source says the alert is resolved."""
@@ -76,18 +89,34 @@ class AlertChanges:
         alert.status = "resolved"
         alert.resolved_at = report.ended_at or self.work.now
         self._note(incident, actor, "resolved", alert)
-        self._resolved[incident.id] = (incident, actor)
+        self._changed(incident, alert, actor)
+        self._resolved[incident.id] = (incident, actor, alert.integration)
 
     def finish(self) -> None:
-        """Write the timeline entries; resolve incidents whose alerts all resolved."""
+        """Write the timeline entries; reopen or resolve incidents as their alerts say."""
         for (_, verb), note in self._notes.items():
             lifecycle.add_note(self.work, note.incident, note.actor, _summary(verb, note.titles),
                                kind="alert", data={"dedup_keys": note.keys[:100], "verb": verb})
         self._notes.clear()
-        if not self.work.config.correlate.auto_resolve or not self._resolved:
+        for incident, actor, alerts in self._flapping.values():
+            lifecycle.add_note(self.work, incident, actor,
+                               flapping.flapping_text(self.work, [a.title for a in alerts]),
+                               kind="alert", data={"verb": "flapping",
+                                                   "dedup_keys": [a.dedup_key for a in alerts]})
+        self._flapping.clear()
+        for incident, actor, title in self._refired.values():
+            if incident.status == IncidentStatus.RESOLVED:
+                lifecycle.reopen(self.work, incident, actor, f"Alert firing again: {title}")
+        self._refired.clear()
+        if not self._resolved:
             return
         self.work.session.flush()  # the counts below must see this row's changes
-        for incident, actor in self._resolved.values():
+        held = repo.get_flapping_incident_ids(self.work.session, incident_ids=self._resolved)
+        for incident, actor, integration in self._resolved.values():
+            if not correlation_for(self.work.config, integration).auto_resolve:
+                continue
+            if incident.id in held:
+                continue  # flapping: resolved once it settles (daemon.flapping.settle)
             if incident.is_open and not repo.count_unresolved_alerts(
                     self.work.session, incident_id=incident.id):
                 lifecycle.change_status(self.work, incident, IncidentStatus.RESOLVED, actor,

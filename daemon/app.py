@@ -24,7 +24,7 @@ from aiosmtpd.smtp import SMTP
 from daemon import api
 from daemon.clock import Clock, SystemClock
 from daemon.config import EXAMPLE_TOKEN_PREFIX, Config, split_hostport
-from daemon.intake.http import receive_webhook
+from daemon.intake import routes as intake_routes
 from daemon.intake.smtp import MailboxHandler
 from daemon.intake.writer import IntakeWriter
 from daemon.keys import CLOCK, CONFIG, DATABASE, ENGINE, RUNTIME, SESSIONS, WRITER
@@ -68,7 +68,7 @@ def build_app(
     app[RUNTIME] = runtime
     app[CONFIG] = config
     app[CLOCK] = clock or SystemClock()
-    app.router.add_post("/api/v1/webhooks/{integration}", receive_webhook)
+    intake_routes.add_routes(app)
     api.add_routes(app)
     wiring.install(app)
     app.cleanup_ctx.extend([
@@ -190,6 +190,10 @@ def warn_about_example_tokens(config: Config) -> None:
              if i.token and i.token.get_secret_value().startswith(EXAMPLE_TOKEN_PREFIX)]
     names += [f"api.tokens.{t.name}" for t in config.api.tokens
               if t.token.get_secret_value().startswith(EXAMPLE_TOKEN_PREFIX)]
+    names += [f"integrations.{n}.{key}" for n, i in config.integrations.items()
+              for key, secret in (("password", i.password), ("routing_key", i.routing_key),
+                                  ("hmac.secret", i.hmac.secret if i.hmac else None))
+              if secret and secret.get_secret_value().startswith(EXAMPLE_TOKEN_PREFIX)]
     for name in names:
         log.warning("%s uses an example token while HTTP listens on %s; anyone who has read "
                     "the example configuration can use it. Set your own token.",

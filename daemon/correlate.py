@@ -1,8 +1,12 @@
 """Correlate: decide whether a report opens an incident or joins an existing one.
 
-In this order: the same dedup key as an alert on an open incident; a reply to a
-mail we sent (In-Reply-To/References) or an `[INC-n]` tag in the subject; the
-same group key as an open incident reported within the grouping window.
+In this order: the same dedup key as an alert on an open incident (or, for a
+firing report, on an incident resolved within `[correlate] flap_window`, which
+is then reopened); a reply to a mail we sent (In-Reply-To/References) or an
+`[INC-n]` tag in the subject; the same group key as an open incident reported
+within the grouping window; and, where `join_by_service` is on, the same
+service as an open incident reported within that window, whatever its source.
+The window and the service join are the integration's, else `[correlate]`'s.
 
 A `Correlator` serves all reports of one intake row: it looks up every dedup
 key and group key of the row in two queries up front and remembers what the
@@ -18,10 +22,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from daemon.dedup import correlation_for
 from daemon.store import repo
 from daemon.store.models import Alert, Incident, Outbox, parse_incident_key
 from daemon.work import Work
-from parsers import Report
+from parsers import Report, ReportStatus
 
 SUBJECT_TAG = re.compile(r"\[(INC-\d{1,18})\]", re.IGNORECASE)
 
@@ -51,12 +56,19 @@ class Correlator:
         self.work = work
         self.scope = scope
         self.integration = integration
-        self._alerts = repo.get_open_alerts(
-            work.session, integration=integration,
+        self.settings = correlation_for(work.config, integration)
+        since = work.now - self.settings.group_window
+        self._reopen_since = work.now - work.config.correlate.flap_window
+        self._alerts = repo.get_recent_alerts(
+            work.session, integration=integration, resolved_since=self._reopen_since,
             dedup_keys=[r.dedup_key for r in reports if r.dedup_key])
         self._groups = repo.get_open_incidents_by_groups(
-            work.session, since=work.now - work.config.correlate.group_window,
+            work.session, since=since,
             group_keys=[key for r in reports if (key := scoped_group_key(scope, r))])
+        self._services: dict[str, Incident] = {}
+        if self.settings.join_by_service:
+            self._services = repo.get_open_incidents_by_services(
+                work.session, since=since, services=[r.service for r in reports if r.service])
 
     def match(self, report: Report) -> Match:
         """Find the alert and/or incident `report` belongs to."""
@@ -64,6 +76,10 @@ class Correlator:
             alert, incident = found
             if incident.is_open:
                 return Match(incident, alert, "dedup key")
+            if (report.status is ReportStatus.FIRING and alert.status == "resolved"
+                    and incident.resolved_at is not None
+                    and incident.resolved_at >= self._reopen_since):
+                return Match(incident, alert, "dedup key of a recently resolved incident")
         if report.email is not None:
             replied = thread(self.work, report)
             if replied is not None:
@@ -71,6 +87,9 @@ class Correlator:
         group_key = scoped_group_key(self.scope, report)
         if group_key and (grouped := self._groups.get(group_key)) and grouped.is_open:
             return Match(grouped, None, "group key")
+        if (self.settings.join_by_service and report.service
+                and (joined := self._services.get(report.service.lower())) and joined.is_open):
+            return Match(joined, None, "service")
         return NO_MATCH
 
     def remember(self, report: Report, incident: Incident, alert: Alert | None) -> None:
@@ -80,6 +99,9 @@ class Correlator:
         group_key = scoped_group_key(self.scope, report)
         if group_key and incident.group_key == group_key:
             self._groups[group_key] = incident
+        if (self.settings.join_by_service and report.service and incident.service
+                and incident.service.lower() == report.service.lower()):
+            self._services.setdefault(report.service.lower(), incident)
 
 
 def thread(work: Work, report: Report) -> Incident | None:

@@ -14,6 +14,8 @@ from daemon import lifecycle
 from daemon.alerts import AlertChanges
 from daemon.comms import Renderer, dispatch
 from daemon.correlate import Correlator, scoped_group_key
+from daemon.dedup import rekey_all
+from daemon.flapping import hold_mail
 from daemon.store.models import (
     Incident,
     Intake,
@@ -48,6 +50,8 @@ def raw_input(work: Work, intake: Intake) -> tuple[str, RawInput]:
         if integration is None:
             raise ParseError(f"integration {intake.integration!r} is no longer configured")
         name, options = integration.type, integration.parser_options()
+        if intake.details and "dedup_key" in intake.details:  # generated at intake (/v2/enqueue)
+            options["default_dedup_key"] = intake.details["dedup_key"]
         channel = Channel.WEBHOOK if intake.source == "webhook" else Channel.API
     return name, RawInput(
         channel=channel,
@@ -65,7 +69,7 @@ def process_intake(work: Work, renderer: Renderer, intake: Intake) -> Outcome:
     """Process one accepted intake row inside the caller's transaction."""
     try:
         parser, raw = raw_input(work, intake)
-        reports = parsers.parse(parser, raw)
+        reports = rekey_all(work.config, intake.integration, parsers.parse(parser, raw))
     except ParseError as exc:
         return _finish(work, intake, Outcome(IntakeStatus.QUARANTINED, exc.reason))
     except Ignored as exc:
@@ -81,6 +85,7 @@ def process_intake(work: Work, renderer: Renderer, intake: Intake) -> Outcome:
         if incident is not None:
             keys.setdefault(incident.key, None)
     changes.finish()
+    hold_mail(work)  # no mail about incidents whose alerts are flapping
     queued = dispatch(work, renderer)
     return _finish(work, intake, Outcome(IntakeStatus.PARSED, None, tuple(keys), queued))
 

@@ -24,6 +24,7 @@ from daemon.comms import Renderer, send_due_updates
 from daemon.comms.delivery import deliver_due
 from daemon.comms.digest import already_sent, due_day, send_digest
 from daemon.config import Config
+from daemon.integration_jobs import run_integration_jobs
 from daemon.lifecycle.reminders import remind_reviews
 from daemon.work import Work
 from notifiers import Notifier
@@ -57,6 +58,7 @@ class Scheduler:
         self._outbox_lock = asyncio.Lock()
         self._reviews_lock = asyncio.Lock()
         self._digest_lock = asyncio.Lock()
+        self._integrations_lock = asyncio.Lock()
         self._outbox_busy = False
         self._kick_again = False  # something was queued while the outbox tick ran
 
@@ -74,6 +76,9 @@ class Scheduler:
                           seconds=config.outbox_interval.total_seconds(), **common)
         scheduler.add_job(self._job, "interval", args=[self.tick_reviews], id="reviews",
                           name="review reminders",
+                          seconds=config.updates_interval.total_seconds(), **common)
+        scheduler.add_job(self._job, "interval", args=[self.tick_integrations],
+                          id="integrations", name="flapping and subscriptions",
                           seconds=config.updates_interval.total_seconds(), **common)
         digest = self._config().digest
         if digest.lists:
@@ -196,6 +201,15 @@ class Scheduler:
             log.info("scheduler: %d digest(s) queued", sent)
             self.kick_outbox()
         return sent
+    async def tick_integrations(self) -> int:
+        """Settle flapping alerts (mailing once) and confirm SNS subscriptions; return both."""
+        async with self._integrations_lock:
+            settled, confirmed = await run_integration_jobs(
+                self._sessions, self._config(), self._renderer(), self._clock)
+        if settled:
+            log.info("scheduler: %d flapping alert(s) settled", settled)
+            self.kick_outbox()
+        return settled + confirmed
 
     async def tick_outbox(self) -> int:
         """Deliver due outbox messages; return how many were sent."""

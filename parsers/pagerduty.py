@@ -5,8 +5,9 @@ resolve, `dedup_key`, and for triggers a `payload` with `summary`, `severity`
 (critical, error, warning, info), `source`, `component`, `group`, `class`,
 `timestamp` and `custom_details`. The `dedup_key` is the dedup key, so an
 acknowledge or resolve lands on the alert its trigger opened. A trigger without
-one gets no key (PagerDuty would make up a fresh one, so every such trigger is a
-new alert there as well).
+one takes the `default_dedup_key` option when there is one (the key incidentd's
+`/v2/enqueue` made up and answered with, as PagerDuty does), else it gets no key
+(every such trigger is a new alert, as it is at PagerDuty).
 
 Events API v1 (`service_key`, `event_type`, `incident_key`, `description`,
 `details`) is read the same way. Change events (`/v2/change/enqueue`: a
@@ -78,7 +79,7 @@ def _status(word: Any, field: str) -> ReportStatus:
 
 def _v2(raw: RawInput, body: Mapping[str, Any]) -> Report:
     status = _status(body.get("event_action"), "event_action")
-    dedup_key = text(body.get("dedup_key"))
+    dedup_key = text(body.get("dedup_key")) or text(raw.options.get("default_dedup_key"))
     payload = body.get("payload")
     if payload is None:
         payload = {}

@@ -70,7 +70,7 @@ async def get_incident(request: web.Request) -> web.Response:
         data["alerts"] = [{"dedup_key": a.dedup_key, "status": a.status, "title": a.title,
                            "severity": a.severity, "count": a.count,
                            "first_seen": a.first_seen, "last_seen": a.last_seen,
-                           "resolved_at": a.resolved_at}
+                           "resolved_at": a.resolved_at, "flapping": bool(a.flapping)}
                           for a in repo.get_alerts(session, incident_id=number)]
         data["timeline"] = [{"at": t.at, "actor": t.actor, "source": t.source, "kind": t.kind,
                              "old": t.old, "new": t.new, "text": t.text}

@@ -43,6 +43,7 @@ ERRORS = {
     413: "The body is larger than the configured limit",
     415: "The content type is not JSON",
     422: "A field is unknown or its value is not valid",
+    429: "The integration is over its rate limit; retry after Retry-After seconds",
     503: "The store is unavailable; retry later",
 }
 
@@ -334,13 +335,28 @@ PATHS: Schema = {
     "/api/v1/webhooks/{integration}": {"post": {
         **op("Submit a monitoring webhook; stored before it is acknowledged",
              _ok("Stored; poll the intake URL for the outcome", ref("Accepted"), 202),
-             errors=(400, 401, 404, 413, 415, 503), role=None,
+             errors=(400, 401, 404, 413, 415, 429, 503), role=None,
              params=(path_param("integration", "the configured integration name"),),
              body={"type": "object", "description": "the tool's own JSON payload"}),
-        "security": [{"integrationToken": []}, {"integrationQueryToken": []}],
-        "description": "Authenticated with the integration's token, as a bearer token or "
-                       "?token=.",
+        "security": [{"integrationToken": []}, {"integrationQueryToken": []},
+                     {"integrationBasic": []}],
+        "description": "Authenticated as the integration says: its token (bearer or "
+                       "?token=), HTTP basic credentials, and/or an HMAC signature header "
+                       "(see docs/integrations.md); every configured method must pass.",
     }},
+    **{path: {"post": {
+        **op("PagerDuty Events API v2: submit an alert event (trigger, acknowledge, resolve)",
+             {**_ok("Stored; the dedup key (generated when the event had none)",
+                    ref("EnqueueAnswer"), 202),
+              **{code: {"description": text, "content": {JSON: {"schema": ref("EnqueueAnswer")}}}
+                 for code, text in ((400, "Invalid event, or an unknown routing key"),
+                                    (413, "The body is larger than the limit"),
+                                    (429, ERRORS[429]), (503, ERRORS[503]))}},
+             role=None, body={"type": "object", "required": ["routing_key", "event_action"],
+                              "description": "a PagerDuty Events API v2 alert event"}),
+        "description": "The event's routing_key selects the pagerduty integration that "
+                       "carries it and is its credential. Answers as PagerDuty does.",
+    }} for path in ("/v2/enqueue", "/v2/enqueue/")},
     "/api/v1/intake/{intake_id}": {"get": op(
         "What became of a raw report", _ok("The intake row", ref("Intake")),
         errors=READ, params=(path_param("intake_id", "intake id", {"type": "integer"}),))},
@@ -445,6 +461,8 @@ DOCUMENT: Schema = {
             "integrationToken": {"type": "http", "scheme": "bearer",
                                  "description": "the integration's token"},
             "integrationQueryToken": {"type": "apiKey", "in": "query", "name": "token"},
+            "integrationBasic": {"type": "http", "scheme": "basic",
+                                 "description": "the integration's username and password"},
         },
         "schemas": {
             "Error": {"type": "object", "required": ["error", "field"],
@@ -479,6 +497,9 @@ DOCUMENT: Schema = {
                                           "accepted", "parsed", "quarantined", "ignored"]},
                                       "reason": OPT_STR,
                                       "incidents": {"type": "array", "items": STR}}},
+            "EnqueueAnswer": {"type": "object", "required": ["status", "message"],
+                              "properties": {"status": STR, "message": STR, "dedup_key": STR,
+                                             "errors": {"type": "array", "items": STR}}},
             "Incident": INCIDENT,
             "TimelineEntry": TIMELINE_ENTRY,
             "Task": TASK,

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 
 import parsers
 from daemon.config.comms import DigestConfig, InstructionsConfig, StakeholderList, TimeZone
+from daemon.config.integrations import IntegrationOptions
 from daemon.config.ops import HealthConfig, LoggingConfig, MetricsConfig, RetentionConfig
 from daemon.config.types import STRICT, Address, Duration, HostPort, Size
 from daemon.triage.schema import TriageConfig
@@ -60,8 +61,11 @@ class MailboxConfig(BaseModel):
     addresses: list[Address] = Field(default_factory=lambda: ["incidents@localhost"], min_length=1)
 
 
-class IntegrationConfig(BaseModel):
-    """`[integrations.NAME]`: one webhook endpoint, its parser, auth and defaults."""
+class IntegrationConfig(IntegrationOptions):
+    """`[integrations.NAME]`: one webhook endpoint, its parser, auth and defaults.
+
+    Auth methods, limits, dedup/grouping and SNS keys come from `IntegrationOptions`.
+    """
 
     model_config = STRICT
 
@@ -175,6 +179,15 @@ class CorrelateConfig(BaseModel):
     group_window: Duration = Field(timedelta(hours=1),
                                    description="a group key joins an open incident this recent")
     auto_resolve: bool = Field(True, description="resolve when all alerts resolved")
+    group_by: list[str] = Field(default_factory=list,
+                                description="labels forming the group key of webhook alerts")
+    join_by_service: bool = Field(False, description="a report joins an open incident of its "
+                                                     "service reported within group_window")
+    flap_threshold: int = Field(4, ge=0, description="more state changes than this in "
+                                                     "flap_window mark an alert flapping; 0: off")
+    flap_window: Duration = timedelta(minutes=30)
+    flap_settle: Duration = Field(timedelta(minutes=15),
+                                  description="a flapping alert unchanged this long settles")
 
 
 class PipelineConfig(BaseModel):
@@ -285,6 +298,10 @@ class Config(BaseModel):
         tokens = [t.token.get_secret_value() for t in self.api.tokens]
         if len(set(tokens)) != len(tokens):
             raise ValueError("api.tokens: two tokens have the same value")
+        routing = [i.routing_key.get_secret_value() for i in self.integrations.values()
+                   if i.routing_key is not None]
+        if len(set(routing)) != len(routing):
+            raise ValueError("integrations: two integrations have the same routing_key")
         return self
 
     @property

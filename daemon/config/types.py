@@ -100,3 +100,32 @@ def parse_size(value: Any) -> int:
 
 
 Size = Annotated[int, BeforeValidator(parse_size)]
+
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)?\s*(ms|s|m|h|d|w)\s*$")
+
+
+def parse_rate(value: Any) -> tuple[int, timedelta]:
+    """`"100/1m"`, `"5/s"`, `"600/1h"`: at most that many requests per period."""
+    if isinstance(value, tuple) and len(value) == 2:
+        return value
+    match = _RATE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{value!r} is not a rate; write e.g. 100/1m, 5/s or 600/1h")
+    count = int(match.group(1))
+    period = timedelta(seconds=float(match.group(2) or 1) * _UNITS[match.group(3)])
+    if count < 1 or period.total_seconds() <= 0:
+        raise ValueError(f"{value!r}: a rate needs at least 1 request per positive period")
+    return count, period
+
+
+def format_rate(value: tuple[int, timedelta]) -> str:
+    """`(100, 60s)` → `"100/1m"`."""
+    return f"{value[0]}/{format_duration(value[1])}"
+
+
+# (requests, period): a token bucket holding `requests` that refills over `period`.
+Rate = Annotated[
+    tuple[int, timedelta], BeforeValidator(parse_rate),
+    PlainSerializer(format_rate, return_type=str),
+]

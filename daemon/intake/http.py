@@ -1,4 +1,10 @@
-"""`POST /api/v1/webhooks/{integration}`: authenticate, bound, store, answer 202."""
+"""`POST /api/v1/webhooks/{integration}`: authenticate, bound, store, answer 202.
+
+In this order: unknown integration 404; token and basic credentials 401;
+content type 415; body size 413 (the integration's `max_body_size`, else the
+server's); signature 401; rate limit 429; empty or non-JSON body 400; store
+(503 when the store is down). Nothing refused is stored.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,9 @@ import logging
 
 from aiohttp import web
 
-from daemon.config import Config
-from daemon.intake.auth import AuthError, authenticate_webhook
+from daemon.config import Config, IntegrationConfig
+from daemon.intake.auth import AuthError, authenticate_webhook, check_signature
+from daemon.intake.limits import GUARDS, BodyTooLarge, IntakeGuards, read_body
 from daemon.intake.writer import IntakeRecord, StoreUnavailable
 from daemon.keys import CLOCK, RUNTIME, WRITER
 from daemon.web import json_error
@@ -23,6 +30,28 @@ def accepts_content_type(content_type: str) -> bool:
     return not content_type or content_type in JSON_TYPES or content_type.endswith("+json")
 
 
+def auth_refused(name: str, request: web.Request, exc: AuthError) -> web.Response:
+    """401 with the reason (which never contains a credential), logged once."""
+    log.info("webhook auth failed integration=%s peer=%s reason=%s", name, request.remote, exc)
+    response = json_error(401, f"authentication failed: {exc}")
+    challenge = "Basic" if exc.scheme == "Basic" else "Bearer"
+    response.headers["WWW-Authenticate"] = f'{challenge} realm="incidentd"'
+    return response
+
+
+def rate_limited(name: str, wait: int) -> web.Response:
+    """429 with Retry-After."""
+    log.warning("webhook rate limit integration=%s retry_after=%ds", name, wait)
+    response = json_error(429, f"integration {name!r} is over its rate limit; retry in {wait}s")
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def body_limit(config: Config, integration: IntegrationConfig) -> int:
+    """The integration's body size limit, else the server's."""
+    return integration.max_body_size or config.server.max_body_size
+
+
 async def receive_webhook(request: web.Request) -> web.Response:
     """Store one webhook body and answer with its intake id."""
     config: Config = request.app[RUNTIME].config  # integrations and tokens reload
@@ -33,15 +62,32 @@ async def receive_webhook(request: web.Request) -> web.Response:
     try:
         authenticate_webhook(request, integration)
     except AuthError as exc:
-        log.info("webhook auth failed integration=%s peer=%s reason=%s",
-                 name, request.remote, exc)
-        response = json_error(401, f"authentication failed: {exc}")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="incidentd"'
-        return response
+        return auth_refused(name, request, exc)
     if not accepts_content_type(request.content_type.lower()):
         return json_error(415, f"content type {request.content_type!r} is not accepted; "
                                "send application/json", field="Content-Type")
-    body = await request.read()  # aiohttp answers 413 above client_max_size
+    try:
+        body = await read_body(request, body_limit(config, integration))
+    except BodyTooLarge as exc:
+        return json_error(413, str(exc), field="body")
+    guards = request.app[GUARDS]
+    replays = guards.replays(name)
+    try:
+        claim = check_signature(integration, request.headers, body,
+                                request.app[CLOCK].now(), replays)
+    except AuthError as exc:
+        return auth_refused(name, request, exc)
+    response = await _admit_and_store(request, guards, name, integration, body)
+    if claim is not None and response.status != 202:
+        replays.release(claim)  # not stored: the sender's retry must not count as a replay
+    return response
+
+
+async def _admit_and_store(request: web.Request, guards: IntakeGuards, name: str,
+                           integration: IntegrationConfig, body: bytes) -> web.Response:
+    wait = guards.admit(name, integration.rate_limit)
+    if wait:
+        return rate_limited(name, wait)
     if not body.strip():
         return json_error(400, "empty body; send a JSON document", field="body")
     try:

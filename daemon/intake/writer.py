@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +44,7 @@ class IntakeRecord:
     content_type: str | None = None
     mail_from: str | None = None
     rcpt_to: Sequence[str] | None = None
+    details: Mapping[str, Any] | None = None  # what intake learnt beside the raw bytes
 
     def row(self) -> dict[str, Any]:
         """Column values for the `intake` table."""
@@ -58,6 +59,7 @@ class IntakeRecord:
             "raw": self.raw,
             "sha256": hashlib.sha256(self.raw).hexdigest(),
             "status": IntakeStatus.ACCEPTED.value,
+            "details": dict(self.details) if self.details else None,
         }
 
 

@@ -63,7 +63,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
     return {"dedup_key": alert.dedup_key, "integration": alert.integration,
             "status": alert.status, "title": alert.title, "severity": alert.severity,
             "count": alert.count, "first_seen": alert.first_seen, "last_seen": alert.last_seen,
-            "resolved_at": alert.resolved_at}
+            "resolved_at": alert.resolved_at, "flapping": bool(alert.flapping)}
 
 
 def report_json(report: Report) -> dict[str, Any]:

@@ -57,7 +57,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
-Json = JSON().with_variant(JSONB(), "postgresql")
+# none_as_null: a Python None is SQL NULL, not the JSON text "null".
+Json = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -216,6 +217,7 @@ class Alert(Base):
     __table_args__ = (
         Index("ix_alert_dedup", "dedup_key", "status"),
         Index("ix_alert_incident", "incident_id"),
+        Index("ix_alert_flapping", "flapping", "changed_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -231,6 +233,10 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None]
     count: Mapped[int] = mapped_column(Integer, default=1)
     flapping: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Added by migration 0005 (monitoring integrations): the last firing/resolved
+    # change, and the times of the recent changes that flap detection counts.
+    changed_at: Mapped[datetime | None]
+    flap_history: Mapped[list[Any] | None]
 
     incident: Mapped[Incident] = relationship(back_populates="alerts", lazy="raise")
 

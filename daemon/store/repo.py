@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from daemon.store.models import (
     OPEN_STATUSES,
     Alert,
     Incident,
+    IncidentStatus,
     Intake,
     IntakeStatus,
     Outbox,
@@ -172,6 +173,69 @@ def get_stale_sending(session: Session, *, now: datetime) -> Sequence[Outbox]:
     """Messages claimed for sending whose lease ran out (the sender died mid-send)."""
     query = select(Outbox).where(Outbox.state == OutboxState.SENDING,
                                  Outbox.claimed_until < now)
+    if skip_locked(session):
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).all()
+
+
+# --- monitoring integrations: dedup across a recent resolution, services, flapping -----------
+
+def get_recent_alerts(session: Session, *, integration: str | None, dedup_keys: Iterable[str],
+                      resolved_since: datetime) -> dict[str, tuple[Alert, Incident]]:
+    """Per dedup key, the alert on an open incident, else on one resolved since then.
+
+    An alert that fires again soon after its incident was resolved belongs to
+    that incident (it is reopened), which keeps a flapping alert on one incident.
+    """
+    found: dict[str, tuple[Alert, Incident]] = {}
+    keys = sorted(set(dedup_keys))
+    recent = or_(Incident.status.in_(OPEN_STATUSES),
+                 and_(Incident.status == IncidentStatus.RESOLVED,
+                      Incident.resolved_at >= resolved_since))
+    for start in range(0, len(keys), CHUNK):
+        query = (select(Alert, Incident).join(Incident, Alert.incident_id == Incident.id)
+                 .where(Alert.dedup_key.in_(keys[start:start + CHUNK]),
+                        Alert.integration == integration, recent)
+                 .order_by(Alert.id))
+        for alert, incident in session.execute(query):
+            held = found.get(alert.dedup_key)
+            if held is None or incident.is_open or not held[1].is_open:
+                found[alert.dedup_key] = (alert, incident)  # open first, then the newest
+    return found
+
+
+def get_open_incidents_by_services(session: Session, *, services: Iterable[str],
+                                   since: datetime) -> dict[str, Incident]:
+    """Per service (lower-cased), the newest open incident of it reported after `since`."""
+    found: dict[str, Incident] = {}
+    names = sorted({service.lower() for service in services})
+    for start in range(0, len(names), CHUNK):
+        query = (select(Incident)
+                 .where(func.lower(Incident.service).in_(names[start:start + CHUNK]),
+                        Incident.status.in_(OPEN_STATUSES), Incident.reported_at >= since)
+                 .order_by(Incident.id))
+        for incident in session.scalars(query):
+            assert incident.service is not None
+            found[incident.service.lower()] = incident
+    return found
+
+
+def get_flapping_incident_ids(session: Session, *, incident_ids: Iterable[int]) -> set[int]:
+    """Those of `incident_ids` that have a flapping alert."""
+    ids = sorted(set(incident_ids))
+    if not ids:
+        return set()
+    query = (select(Alert.incident_id).distinct()
+             .where(Alert.incident_id.in_(ids), Alert.flapping.is_(True)))
+    return set(session.scalars(query))
+
+
+def claim_settled_alerts(session: Session, *, changed_before: datetime, limit: int = 100
+                         ) -> Sequence[Alert]:
+    """Flapping alerts unchanged since `changed_before`, locked for this transaction."""
+    query = (select(Alert)
+             .where(Alert.flapping.is_(True), Alert.changed_at <= changed_before)
+             .order_by(Alert.changed_at, Alert.id).limit(limit))
     if skip_locked(session):
         query = query.with_for_update(skip_locked=True)
     return session.scalars(query).all()

@@ -18,6 +18,7 @@ from tests.daemon.api.client import Api
 from tests.support import (
     ADMIN_TOKEN,
     GENERIC_TOKEN,
+    PAGERDUTY_ROUTING_KEY,
     READ_TOKEN,
     RESPOND_TOKEN,
     make_config,
@@ -149,6 +150,15 @@ CASES: list[tuple[str, str, str, str | None, Any, int]] = [
      None, 409),
     ("GET", "/api/v1/stats", "/api/v1/stats?since=30d", READ_TOKEN, None, 200),
     ("GET", "/api/v1/stats", "/api/v1/stats?since=soon", READ_TOKEN, None, 400),
+    *[case for path in ("/v2/enqueue", "/v2/enqueue/") for case in (
+        ("POST", path, path, None, {
+            "routing_key": PAGERDUTY_ROUTING_KEY, "event_action": "trigger",
+            "payload": {"summary": "Disk full", "source": "db-1", "severity": "error"}}, 202),
+        ("POST", path, path, None, {"routing_key": PAGERDUTY_ROUTING_KEY,
+                                    "event_action": "resolve"}, 400),
+    )],
+    ("POST", "/api/v1/webhooks/{integration}", "/api/v1/webhooks/generic", "not-the-token",
+     {"title": "x"}, 401),
 ]
 
 
