@@ -27,7 +27,7 @@ from daemon.intake.events_v2 import routing_key as event_routing_key
 from daemon.intake.http import body_limit
 from daemon.intake.limits import GUARDS, BodyTooLarge, read_body
 from daemon.intake.writer import IntakeRecord, StoreUnavailable
-from daemon.keys import CLOCK, CONFIG, WRITER
+from daemon.keys import CLOCK, RUNTIME, WRITER
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def largest_limit(config: Config) -> int:
 
 async def enqueue_event(request: web.Request) -> web.Response:
     """Store one Events API v2 event and answer as PagerDuty does."""
-    config: Config = request.app[CONFIG]
+    config: Config = request.app[RUNTIME].config  # routing keys reload with the config
     try:
         body = await read_body(request, largest_limit(config))
         event = load_event(body)
