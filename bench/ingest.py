@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -165,10 +166,8 @@ async def smtp_rate(port: int, concurrency: int, seconds: float) -> tuple[float,
         return await drive(send, concurrency, seconds)
     finally:
         for client in clients:
-            try:
+            with contextlib.suppress(aiosmtplib.SMTPException):
                 await client.quit()
-            except aiosmtplib.SMTPException:
-                pass
 
 
 def storm_payloads(alerts: int, per_request: int, groups: int) -> list[bytes]:
