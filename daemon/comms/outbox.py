@@ -46,8 +46,15 @@ def enqueue(
     kind: str,
     mail: RenderedMail,
     recipients: Sequence[str],
+    *,
+    thread: Sequence[str] | None = None,
 ) -> Outbox:
-    """Build the message and add it to the outbox (not committed here)."""
+    """Build the message and add it to the outbox (not committed here).
+
+    Mail about an incident threads under the incident's first mail. `thread`
+    (the References of a mail being answered, its Message-ID last) threads an
+    answer to that mail instead, and leaves the incident's thread alone.
+    """
     config = work.config
     sender = sender_address(config)
     domain = sender.rpartition("@")[2] or config.server.hostname
@@ -63,6 +70,11 @@ def enqueue(
     if incident is not None:
         message["X-Incidentd-Incident"] = incident.key
         message["X-Incidentd-Kind"] = kind  # lets mail filters sort notices from updates
+    if thread is not None:
+        if thread:
+            message["In-Reply-To"] = thread[-1]
+            message["References"] = " ".join(thread)
+    elif incident is not None:
         if incident.thread_message_id:
             message["In-Reply-To"] = incident.thread_message_id
             message["References"] = incident.thread_message_id

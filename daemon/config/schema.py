@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 import parsers
+from daemon.config.mail import MailboxConfig, SmtpConfig
 from daemon.config.types import STRICT, Address, Duration, HostPort, Size
 from daemon.triage.schema import TriageConfig
 from parsers import ReportStatus, Severity
@@ -48,14 +49,6 @@ class DatabaseConfig(BaseModel):
 
     url: str | None = Field(None, description="default sqlite+aiosqlite:///<data_dir>/incidentd.db")
     echo: bool = False
-
-
-class MailboxConfig(BaseModel):
-    """`[mailbox]`: the incident mailbox addresses SMTP accepts mail for."""
-
-    model_config = STRICT
-
-    addresses: list[Address] = Field(default_factory=lambda: ["incidents@localhost"], min_length=1)
 
 
 class IntegrationConfig(BaseModel):
@@ -234,6 +227,7 @@ class Config(BaseModel):
     server: ServerConfig = Field(default_factory=ServerConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     mailbox: MailboxConfig = Field(default_factory=MailboxConfig)
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     integrations: dict[str, IntegrationConfig] = Field(default_factory=dict)
     api: ApiConfig = Field(default_factory=ApiConfig)
     lists: dict[str, list[Address]] = Field(default_factory=dict)
