@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from daemon.api import changes, health, incidents, intake, openapi, review, stats, tasks
+from daemon.api import (
+    attachments,
+    changes,
+    health,
+    incidents,
+    intake,
+    openapi,
+    review,
+    stats,
+    tasks,
+)
 from daemon.api.common import dumps
 
 __all__ = ["add_routes", "dumps"]
@@ -16,5 +26,6 @@ __all__ = ["add_routes", "dumps"]
 
 def add_routes(app: web.Application) -> None:
     """Register every API route."""
-    for module in (health, intake, incidents, changes, tasks, review, stats, openapi):
+    for module in (health, intake, incidents, changes, tasks, review, stats, openapi,
+                   attachments):
         module.add_routes(app)

@@ -37,8 +37,9 @@ ERRORS = {
     400: "The request is malformed (bad key, bad query, body not JSON)",
     401: "No API token, or an unknown one",
     403: "The token's role does not allow this",
-    404: "No such incident, task or intake row",
+    404: "No such incident, task, attachment or intake row",
     409: "Refused by the lifecycle: a transition not allowed, or an SOP gate not met",
+    410: "Only the attachment's metadata was kept (it was over the size limit)",
     413: "The body is larger than the configured limit",
     415: "The content type is not JSON",
     422: "A field is unknown or its value is not valid",
@@ -266,6 +267,18 @@ NOTE_IN: Schema = {
                    "kind": {"type": "string", "enum": ["note", "investigation", "containment"]}},
 }
 
+ATTACHMENT: Schema = {
+    "type": "object",
+    "required": ["id", "filename", "content_type", "size", "sha256", "truncated", "url"],
+    "properties": {
+        "id": {"type": "integer"}, "filename": STR, "content_type": STR,
+        "size": {"type": "integer"}, "sha256": STR,
+        "truncated": {"type": "boolean", "description": "over the size limit: no data kept"},
+        "report_id": {"type": "integer"}, "sender": OPT_STR, "received_at": TIME,
+        "url": {"type": "string", "description": "where to download it"},
+    },
+}
+
 PATHS: Schema = {
     "/healthz": {"get": op("The process is alive", _ok("Alive", ref("Health")), role=None)},
     "/readyz": {"get": op("The database answers and its schema is current", {
@@ -342,6 +355,18 @@ PATHS: Schema = {
             "properties": {"status": {"const": "queued"},
                            "recipients": {"type": "array", "items": STR}}}, 202),
         errors=(400, 401, 403, 404, 409), role="respond", params=(KEY,))},
+    "/api/v1/incidents/{key}/attachments": {"get": op(
+        "Files that came with the incident's mails (listed, never inlined)",
+        _ok("Attachments, oldest first", {
+            "type": "object", "required": ["attachments"],
+            "properties": {"attachments": {"type": "array", "items": ref("Attachment")}}}),
+        errors=READ, params=(KEY,))},
+    "/api/v1/incidents/{key}/attachments/{attachment_id}": {"get": op(
+        "Download one attachment: its stored content type, Content-Disposition: attachment",
+        _ok("The file", {"type": "string", "contentMediaType": "application/octet-stream"},
+            media="*/*"),
+        errors=(*READ, 410),
+        params=(KEY, path_param("attachment_id", "attachment id", {"type": "integer"})))},
     "/api/v1/stats": {"get": op(
         "Metrics across incidents", _ok("Metrics", ref("Stats")), errors=(400, 401),
         params=(query_param("since", "a duration such as 30d (the default) or an ISO 8601 "
@@ -395,6 +420,7 @@ DOCUMENT: Schema = {
             "ReviewReport": REVIEW_REPORT,
             "Stats": STATS,
             "Patch": PATCH,
+            "Attachment": ATTACHMENT,
         },
     },
 }

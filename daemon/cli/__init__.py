@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from daemon.cli import check, db, incidents, respond, review, serve, stats, tasks
+from daemon.cli import check, db, incidents, respond, review, serve, smtp, stats, tasks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,3 +26,4 @@ for _command in respond.COMMANDS:
 main.add_command(review.review)
 main.add_command(stats.stats)
 main.add_command(tasks.tasks)
+main.add_command(smtp.smtp)

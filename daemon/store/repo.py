@@ -218,12 +218,15 @@ def count_auto_replies(session: Session, *, sender: str, since: datetime) -> int
     return int(session.scalar(query) or 0)
 
 
-def get_attachments(session: Session, *, incident_id: int) -> Sequence[StoredAttachment]:
-    """The incident's attachments, oldest first, without their data (it may be large)."""
-    return session.scalars(select(StoredAttachment)
-                           .options(defer(StoredAttachment.data, raiseload=True))
-                           .where(StoredAttachment.incident_id == incident_id)
-                           .order_by(StoredAttachment.id)).all()
+def get_attachments(session: Session, *, incident_id: int
+                    ) -> Sequence[tuple[StoredAttachment, Report]]:
+    """The incident's attachments with their reports, oldest first, without their data."""
+    query = (select(StoredAttachment, Report)
+             .join(Report, StoredAttachment.report_id == Report.id)
+             .options(defer(StoredAttachment.data, raiseload=True))
+             .where(StoredAttachment.incident_id == incident_id)
+             .order_by(StoredAttachment.id))
+    return [(attachment, report) for attachment, report in session.execute(query)]
 
 
 def get_attachment(session: Session, *, incident_id: int, attachment_id: int

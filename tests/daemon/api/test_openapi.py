@@ -15,6 +15,7 @@ from daemon.api.spec import DOCUMENT
 from daemon.app import build_app
 from daemon.config import Config
 from tests.daemon.api.client import Api
+from tests.daemon.mailbox.support import delivered, mail
 from tests.support import (
     GENERIC_TOKEN,
     READ_TOKEN,
@@ -125,6 +126,14 @@ CASES: list[tuple[str, str, str, str | None, Any, int]] = [
      RESPOND_TOKEN, None, 202),
     ("POST", "/api/v1/incidents/{key}/review/send", "/api/v1/incidents/INC-1/review/send",
      READ_TOKEN, None, 403),
+    ("GET", "/api/v1/incidents/{key}/attachments", "/api/v1/incidents/INC-1/attachments",
+     READ_TOKEN, None, 200),
+    ("GET", "/api/v1/incidents/{key}/attachments", "/api/v1/incidents/INC-77/attachments",
+     READ_TOKEN, None, 404),
+    ("GET", "/api/v1/incidents/{key}/attachments/{attachment_id}",
+     "/api/v1/incidents/INC-1/attachments/1", READ_TOKEN, None, 200),
+    ("GET", "/api/v1/incidents/{key}/attachments/{attachment_id}",
+     "/api/v1/incidents/INC-1/attachments/9", READ_TOKEN, None, 404),
     ("GET", "/api/v1/stats", "/api/v1/stats?since=30d", READ_TOKEN, None, 200),
     ("GET", "/api/v1/stats", "/api/v1/stats?since=soon", READ_TOKEN, None, 400),
 ]
@@ -147,11 +156,14 @@ async def test_routes_answer_as_documented(sqlite_config: Config) -> None:
         api = Api(daemon, http)
         assert await api.open_incident({"title": "Disk full", "severity": "critical",
                                         "dedup_key": "disk"}) == "INC-1"
+        await delivered(daemon, mail("The log says it all.", subject="[INC-1] log",
+                                     attachments=[("df.txt", "text/plain", b"100% /var")]))
         for method, template, path, token, body, expected in CASES:
             status, answer = await api.call(method, path, token=token, body=body)
             assert status == expected, (method, path, answer)
             media = "application/json" if not isinstance(answer, str) else (
-                "text/markdown" if path.endswith(".md") else "text/html")
+                "text/markdown" if path.endswith(".md") else
+                "*/*" if "/attachments/" in path else "text/html")
             _check(method, template, status, answer, media)
 
 
