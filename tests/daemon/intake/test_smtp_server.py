@@ -170,3 +170,24 @@ async def test_idle_and_overlong_sessions_are_closed(tmp_path: Path) -> None:
         await client_call(daemon.smtp_port, idle)
         commands = await client_call(daemon.smtp_port, busy)
         assert 3 <= commands <= 8  # about 0.6 s of NOOPs every 0.1 s, none idle for 0.3 s
+
+
+async def test_without_users_auth_is_not_offered_even_over_tls(
+        tmp_path: Path, certificate: tuple[trustme.CA, Path, Path]) -> None:
+    ca, cert, key = certificate
+    config = await mail_config(tmp_path, **{"smtp.tls_cert": str(cert),
+                                            "smtp.tls_key": str(key)})
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    async with running_daemon(config) as daemon:
+        def conversation(client: smtplib.SMTP) -> tuple[list[str], tuple[int, bytes]]:
+            client.starttls(context=context)
+            code, text = client.ehlo("client.example.org")
+            assert code == 250
+            lines = text.decode().splitlines()
+            return lines, client.docmd("AUTH", f"PLAIN {_plain('monitor', 'x')}")
+
+        lines, auth = await client_call(daemon.smtp_port, conversation)
+        assert not [line for line in lines if line.upper().startswith("AUTH")]
+        assert "8BITMIME" in lines
+        assert auth[0] == 504
