@@ -8,17 +8,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from daemon.api import (
-    attachments,
-    changes,
-    health,
-    incidents,
-    intake,
-    openapi,
-    review,
-    stats,
-    tasks,
-)
+from daemon.api import changes, health, incidents, intake, openapi, review, stats, tasks
+from daemon.api.attachments import add_routes as add_attachment_routes
 from daemon.api.common import dumps
 
 __all__ = ["add_routes", "dumps"]
@@ -26,6 +17,6 @@ __all__ = ["add_routes", "dumps"]
 
 def add_routes(app: web.Application) -> None:
     """Register every API route."""
-    for module in (health, intake, incidents, changes, tasks, review, stats, openapi,
-                   attachments):
+    for module in (health, intake, incidents, changes, tasks, review, stats, openapi):
         module.add_routes(app)
+    add_attachment_routes(app)

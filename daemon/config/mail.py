@@ -141,6 +141,13 @@ class SmtpConfig(BaseModel):
                                  "`incidentd smtp hash-password`")
         return value
 
+    @field_validator("timeout", "session_timeout")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> SmtpConfig:
         if (self.tls_cert is None) != (self.tls_key is None):

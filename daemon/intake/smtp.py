@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 class MailboxHandler:
-    """aiosmtpd handler: RCPT policy and durable DATA."""
+    """aiosmtpd handler: MAIL and RCPT policy, durable DATA."""
 
     def __init__(
         self,

@@ -52,9 +52,29 @@ def may_command(work: Work, incident: Incident, sender: str | None) -> bool:
                 and sender.lower() in recipients_for(work, incident))
 
 
-def changes_for(name: str, value: str) -> dict[str, Any]:
-    """The lifecycle changes (as `apply_changes` takes them) for one parsed command."""
-    if name in ("status", "priority", "severity", "impact", "urgency", "root_cause", "note"):
+def message_after(text: str, commands: int) -> str:
+    """The sender's text below the command lines (each command is one non-blank line)."""
+    lines = text.split("\n")
+    seen = 0
+    for index, line in enumerate(lines):
+        if seen == commands:
+            return "\n".join(lines[index:]).strip()
+        if line.strip():
+            seen += 1
+    return ""
+
+
+def changes_for(name: str, value: str, message: str = "") -> dict[str, Any]:
+    """The lifecycle changes (as `apply_changes` takes them) for one parsed command.
+
+    `message` (the text below the commands) says why: it is the containment
+    note of `status: contained` (which the SOP gate wants for P1 and P2), the
+    reason of a dismissal or a reopening, and the comment of other statuses.
+    """
+    if name == "status":
+        why = {"contained": "containment", "dismissed": "reason", "responding": "reason"}
+        return {"status": value, **({why.get(value, "comment"): message} if message else {})}
+    if name in ("priority", "severity", "impact", "urgency", "root_cause", "note"):
         return {name: value}
     if name == "eta":
         return {"eta": _eta(value)}
@@ -63,7 +83,8 @@ def changes_for(name: str, value: str) -> dict[str, Any]:
     if name == "resolution":
         return {"resolution_summary": value}
     if name == "resolve":
-        return {"status": "resolved", **({"comment": value} if value else {})}
+        return {"status": "resolved", **({"comment": value or message} if value or message
+                                         else {})}
     if name == "ack":
         return {"acknowledge": True, **({"comment": value} if value else {})}
     raise UnknownCommand(f"unknown command {name!r}", field=name)
@@ -79,15 +100,16 @@ def _eta(value: str) -> str:
 
 
 def run_commands(work: Work, incident: Incident, actor: Actor,
-                 commands: Sequence[tuple[str, str]]) -> list[CommandResult]:
+                 commands: Sequence[tuple[str, str]], message: str = "") -> list[CommandResult]:
     """Apply each command from an authorised responder; record each result."""
     results = []
     for name, value in commands:
         try:
             if name == "reopen":  # only a resolved incident reopens, and only with a reason
-                lifecycle.reopen(work, incident, actor, value)
+                lifecycle.reopen(work, incident, actor, value or message)
             else:
-                lifecycle.apply_changes(work, incident, actor, changes_for(name, value))
+                lifecycle.apply_changes(work, incident, actor,
+                                        changes_for(name, value, message))
         except LifecycleError as exc:
             result = CommandResult(name, value, False, exc.message)
         else:

@@ -12,7 +12,12 @@ from collections.abc import Sequence
 
 from daemon import lifecycle
 from daemon.comms.render import Renderer
-from daemon.mailbox.commands import may_command, refuse_commands, run_commands
+from daemon.mailbox.commands import (
+    may_command,
+    message_after,
+    refuse_commands,
+    run_commands,
+)
 from daemon.mailbox.replies import ACK, CONFIRMATION, answer, confirmation_values
 from daemon.store import repo
 from daemon.store.models import Incident, Intake
@@ -61,7 +66,8 @@ def after_reports(work: Work, renderer: Renderer, intake: Intake,
             actor = Actor(info.from_addr or "unknown", ActorSource.EMAIL)
             responder = may_command(work, incident, info.from_addr)
             if responder:
-                results = run_commands(work, incident, actor, info.commands)
+                results = run_commands(work, incident, actor, info.commands,
+                                       message_after(info.update_text, len(info.commands)))
             else:
                 results = refuse_commands(work, incident, actor, info.commands)
             queued += answer(work, renderer, intake, incident, info, CONFIRMATION,

@@ -65,6 +65,7 @@ def test_sender_patterns() -> None:
     (f"[smtp.auth_users]\nmonitor = '{hash_password('x')}'\n",
      "AUTH is only offered after STARTTLS"),
     ("[smtp]\nauth_required = true\n", "smtp: auth_required needs auth_users"),
+    ("[smtp]\ntimeout = '0s'\n", "smtp.timeout: must be longer than 0s"),
     ("[smtp]\ntls_cert = '/nonexistent/cert.pem'\ntls_key = '/nonexistent/key.pem'\n",
      "smtp: tls_cert/tls_key: cannot load /nonexistent/cert.pem"),
 ])

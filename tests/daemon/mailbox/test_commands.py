@@ -88,7 +88,7 @@ async def test_refused_command_does_not_stop_the_others(tmp_path: Path) -> None:
     async with running_daemon(config) as daemon:
         key, number = await opened(daemon)
         await delivered(daemon, mail(
-            "status: dismissed\nassign: me\nreopen: flooding again\n\nOn it.",
+            "status: closed\nassign: me\nreopen: flooding again\n\nOn it.",
             sender="lead@example.org", subject=f"[{key}]", message_id="<cmd-3@example.org>"))
         changed = await incident(daemon, number)
         assert (changed.status, changed.assignee) == ("triaged", "lead@example.org")
@@ -97,7 +97,7 @@ async def test_refused_command_does_not_stop_the_others(tmp_path: Path) -> None:
         assert results == [False, True, False]
         (confirmation,) = await answers_to(daemon, "lead@example.org")
         text = confirmation.get_body(("plain",)).get_content()
-        assert "dismissing needs a reason" in text
+        assert "cannot change status from triaged to closed" in text
         assert "cannot change status from triaged to responding (reopen)" in text
 
 
@@ -114,3 +114,26 @@ async def test_members_of_the_incidents_lists_may_command_when_configured(tmp_pa
         changed = await incident(daemon, number)
         assert (changed.acknowledged_by, changed.status, changed.priority) == (
             "oncall@example.org", "responding", 3)  # boss is on "management", not on this one
+
+
+async def test_the_text_below_the_commands_is_the_containment_note_or_reason(
+        tmp_path: Path) -> None:
+    config = await mail_config(tmp_path)
+    async with running_daemon(config) as daemon:
+        key, number = await opened(daemon, mail("Impact: high\nUrgency: high\n\nAll down."))
+        assert (await incident(daemon, number)).priority == 1  # gated: contained needs a note
+        await delivered(daemon, mail("status: contained\n\nFailed over to the standby.\n",
+                                     sender="bob@ops.example.org", subject=f"[{key}]",
+                                     message_id="<cmd-6@ops.example.org>"))
+        assert (await incident(daemon, number)).status == "contained"
+        entries = await timeline(daemon, number)
+        assert [e.text for e in entries if e.kind == "containment"] == [
+            "Failed over to the standby."]
+        second, other = await opened(daemon, mail("Printer jam.", subject="Printer",
+                                                  message_id="<p@example.org>"))
+        await delivered(daemon, mail("status: false alarm\n\nIt was a test print.",
+                                     sender="bob@ops.example.org", subject=f"[{second}]",
+                                     message_id="<cmd-7@ops.example.org>"))
+        dismissed = await incident(daemon, other)
+        assert (dismissed.status, dismissed.dismiss_reason) == ("dismissed",
+                                                                "It was a test print.")
