@@ -44,7 +44,7 @@ def refusal(work: Work, intake: Intake, info: EmailInfo) -> str | None:
         return f"mailing list {info.list_id}"
     if info.auto_submitted and info.auto_submitted.strip().lower() != "no":
         return f"Auto-Submitted: {info.auto_submitted}"
-    if sender_matches(sender, list(mailbox.accept_automatic_from)):
+    if sender_matches(sender, mailbox.accept_automatic_from):
         return "an automatic sender ([mailbox] accept_automatic_from)"
     if sender in mailbox.addresses or sender == sender_address(work.config).lower():
         return "our own address"
