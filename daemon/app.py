@@ -26,13 +26,14 @@ from daemon.clock import Clock, SystemClock
 from daemon.config import EXAMPLE_TOKEN_PREFIX, Config, split_hostport
 from daemon.intake import routes as intake_routes
 from daemon.intake.smtp import MailboxHandler
+from daemon.intake.smtp_server import protocol_factory
 from daemon.intake.writer import IntakeWriter
 from daemon.keys import CLOCK, CONFIG, DATABASE, ENGINE, RUNTIME, SESSIONS, WRITER
 from daemon.notify import build_notifier
 from daemon.ops import wiring
 from daemon.ops.instrument import (
     MeasuredNotifier,
-    MeasuredSMTP,
+    measured,
     metrics_middleware,
     pipeline_observer,
 )
@@ -153,21 +154,21 @@ async def _smtp(app: web.Application) -> AsyncIterator[None]:
         return
     runtime = app[RUNTIME]
     handler = MailboxHandler(app[WRITER], app[CLOCK], lambda: runtime.smtp_addresses,
-                             config.server.max_recipients)
+                             config.server.max_recipients,
+                             mailbox=lambda: runtime.get_config().mailbox)
     sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
+    # SMTP or LMTP, TLS, AUTH, timeouts ([smtp]); sessions and answers counted for /metrics
+    make = protocol_factory(config, handler, wrap=lambda kind: measured(kind, app[METRICS]))
 
     def factory() -> SMTP:
-        protocol = MeasuredSMTP(handler, metrics=app[METRICS],
-                                hostname=config.server.hostname, ident="incidentd ESMTP",
-                                data_size_limit=config.server.max_message_size,
-                                enable_SMTPUTF8=True, decode_data=False, timeout=300)
+        protocol = make()
         sessions.add(protocol)
         return protocol
 
     host, port = split_hostport(config.server.smtp)
     server = await asyncio.get_running_loop().create_server(factory, host=host, port=port)
     app[SMTP_SERVER] = server
-    log.info("smtp listening on %s", _bound(server))
+    log.info("%s listening on %s", config.smtp.protocol, _bound(server))
     yield
     server.close()
     await handler.wait_idle(config.server.shutdown_timeout.total_seconds())

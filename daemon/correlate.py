@@ -2,11 +2,14 @@
 
 In this order: the same dedup key as an alert on an open incident (or, for a
 firing report, on an incident resolved within `[correlate] flap_window`, which
-is then reopened); a reply to a mail we sent (In-Reply-To/References) or an
-`[INC-n]` tag in the subject; the same group key as an open incident reported
-within the grouping window; and, where `join_by_service` is on, the same
-service as an open incident reported within that window, whatever its source.
-The window and the service join are the integration's, else `[correlate]`'s.
+is then reopened); a mail that answers a mail we sent or a mail that reported
+the incident (In-Reply-To, then References, newest first), or an `[INC-n]` tag
+in the subject; the same group key as an open incident reported within the
+grouping window; and, where `join_by_service` is on, the same service as an
+open incident reported within that window, whatever its source. The window and
+the service join are the integration's, else `[correlate]`'s. Threading finds
+resolved and closed incidents too (the reply is noted, nothing reopens), and
+follows an incident merged as a duplicate to the one it was merged into.
 
 A `Correlator` serves all reports of one intake row: it looks up every dedup
 key and group key of the row in two queries up front and remembers what the
@@ -16,19 +19,14 @@ not a few per alert.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from daemon.dedup import correlation_for
 from daemon.store import repo
-from daemon.store.models import Alert, Incident, Outbox, parse_incident_key
+from daemon.store.models import Alert, Incident, parse_incident_key
 from daemon.work import Work
 from parsers import Report, ReportStatus
-
-SUBJECT_TAG = re.compile(r"\[(INC-\d{1,18})\]", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,19 +102,33 @@ class Correlator:
             self._services.setdefault(report.service.lower(), incident)
 
 
+MAX_THREAD_IDS = 50  # the newest References are enough; some clients send hundreds
+MAX_MERGES = 10  # a chain of duplicates longer than this is a loop, not a history
+
+
 def thread(work: Work, report: Report) -> Incident | None:
-    """A reply to one of our mails, or a subject tagged with an incident key."""
+    """The incident a mail answers (by Message-ID) or names in its subject (`[INC-n]`)."""
     assert report.email is not None
-    ids = [*report.email.in_reply_to, *reversed(report.email.references)]
+    info = report.email
+    ids = list(dict.fromkeys([*info.in_reply_to, *reversed(info.references)]))
+    ids = ids[:MAX_THREAD_IDS]
     if ids:
-        query = select(Outbox.incident_id).where(Outbox.message_id.in_(ids),
-                                                 Outbox.incident_id.is_not(None)).limit(1)
-        incident_id = work.session.scalar(query)
-        if incident_id is not None:
-            return repo.get_incident(work.session, incident_id=incident_id)
-    for tag in SUBJECT_TAG.findall(report.email.subject):
-        number = parse_incident_key(tag)
-        if number is not None and (incident := repo.get_incident(work.session,
-                                                                 incident_id=number)):
+        found = repo.get_incident_ids_by_message_ids(work.session, message_ids=ids)
+        for message_id in ids:
+            if message_id in found:
+                return _surviving(work, found[message_id])
+    for key in info.incident_keys:
+        number = parse_incident_key(key)
+        if number is not None and (incident := _surviving(work, number)) is not None:
             return incident
     return None
+
+
+def _surviving(work: Work, incident_id: int) -> Incident | None:
+    """The incident, or the one it was merged into as a duplicate."""
+    incident = repo.get_incident(work.session, incident_id=incident_id)
+    for _ in range(MAX_MERGES):
+        if incident is None or incident.duplicate_of_id is None:
+            break
+        incident = repo.get_incident(work.session, incident_id=incident.duplicate_of_id)
+    return incident

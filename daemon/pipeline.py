@@ -31,6 +31,10 @@ from daemon.work import Work
 
 log = logging.getLogger(__name__)
 
+# Failures of the store itself: the row stays accepted and the worker backs off.
+# (Not every OSError: jinja2's TemplateNotFound is one, and is a bug to quarantine.)
+STORE_DOWN = (OperationalError, DBAPIError, ConnectionError, TimeoutError)
+
 # One key for the whole pipeline: several instances on PostgreSQL take turns per
 # transaction, so correlation never races (intake itself stays parallel).
 PIPELINE_LOCK = 0x1_9C1D_E47D
@@ -90,7 +94,7 @@ class PipelineWorker:
                 done = await self.drain()
                 backoff = 1.0
                 self.last_error = None
-            except (OperationalError, DBAPIError, OSError) as exc:
+            except STORE_DOWN as exc:
                 self.last_error = str(exc)
                 log.error("pipeline: database unavailable, retrying in %.0fs: %s", backoff, exc)
                 await self._sleep(backoff)
@@ -127,7 +131,7 @@ class PipelineWorker:
         now = self._clock.now()
         try:
             done = await self._db.run(_process, intake_id, config, renderer, now)
-        except (OperationalError, DBAPIError, OSError):
+        except STORE_DOWN:
             raise
         except Exception as exc:  # a bug for this input: quarantine it, keep going
             log.exception("pipeline: intake=%d failed; quarantined", intake_id)

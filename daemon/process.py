@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 import parsers
-from daemon import lifecycle
+from daemon import lifecycle, mailbox
 from daemon.alerts import AlertChanges
 from daemon.comms import Renderer, dispatch
 from daemon.correlate import Correlator, scoped_group_key
@@ -43,7 +43,7 @@ class Outcome:
 def raw_input(work: Work, intake: Intake) -> tuple[str, RawInput]:
     """The parser name and its input for an intake row; `ParseError` if unroutable."""
     if intake.source == "smtp":
-        name, options = "email", {}
+        name, options = "email", work.config.mailbox.parser_options()
         channel = Channel.SMTP
     else:
         integration = work.config.integrations.get(intake.integration or "")
@@ -74,7 +74,11 @@ def process_intake(work: Work, renderer: Renderer, intake: Intake) -> Outcome:
         return _finish(work, intake, Outcome(IntakeStatus.QUARANTINED, exc.reason))
     except Ignored as exc:
         intake.details = dict(exc.details) or None
+        if intake.source == "smtp":
+            mailbox.note_bounce(work, intake, exc)
         return _finish(work, intake, Outcome(IntakeStatus.IGNORED, exc.reason))
+    if intake.source == "smtp" and (verdict := mailbox.screen(work, intake, reports)):
+        return _finish(work, intake, Outcome(verdict.status, verdict.reason))
     keys: dict[str, None] = {}
     channel = "email" if intake.source == "smtp" else intake.source
     correlator = Correlator(work, reports, scope=intake.integration or channel,
@@ -85,8 +89,10 @@ def process_intake(work: Work, renderer: Renderer, intake: Intake) -> Outcome:
         if incident is not None:
             keys.setdefault(incident.key, None)
     changes.finish()
+    answers = mailbox.after_reports(work, renderer, intake, reports) \
+        if intake.source == "smtp" else 0
     hold_mail(work)  # no mail about incidents whose alerts are flapping
-    queued = dispatch(work, renderer)
+    queued = dispatch(work, renderer) + answers
     return _finish(work, intake, Outcome(IntakeStatus.PARSED, None, tuple(keys), queued))
 
 
@@ -128,6 +134,8 @@ def handle_report(work: Work, intake: Intake, position: int, report: Report,
             changes.repeat(incident, alert, report, actor)
         elif report.dedup_key:
             alert = changes.add(incident, intake, report, actor)
+        elif report.email is not None:
+            mailbox.note_reply(work, incident, report, actor, via=match.reason)
         else:
             text = report.email.update_text if report.email else report.description
             lifecycle.add_note(work, incident, actor, text or report.title, kind="update",

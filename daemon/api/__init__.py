@@ -10,27 +10,26 @@ from aiohttp import web
 
 from daemon.api import (
     admin,
+    attachments,
     changes,
     health,
     incidents,
     intake,
     metrics,
     openapi,
+    outbox,
+    recipients,
     review,
     stats,
     tasks,
 )
 from daemon.api.common import dumps
-from daemon.api.outbox import add_routes as outbox_routes
-from daemon.api.recipients import add_routes as recipient_routes
 
 __all__ = ["add_routes", "dumps"]
 
 
 def add_routes(app: web.Application) -> None:
     """Register every API route."""
-    for module in (health, intake, incidents, changes, tasks, review, stats, metrics, admin,
-                   openapi):
+    for module in (health, intake, incidents, changes, tasks, review, stats, recipients,
+                   attachments, outbox, metrics, admin, openapi):
         module.add_routes(app)
-    recipient_routes(app)
-    outbox_routes(app)

@@ -37,9 +37,10 @@ ERRORS = {
     400: "The request is malformed (bad key, bad query, body not JSON)",
     401: "No API token, or an unknown one",
     403: "The token's role does not allow this",
-    404: "No such incident, task, intake row or outbox message",
+    404: "No such incident, task, attachment, intake row or outbox message",
     409: "Refused: a transition not allowed, an SOP gate not met, or an outbox message "
          "that is not failed",
+    410: "Only the attachment's metadata was kept (it was over the size limit)",
     413: "The body is larger than the configured limit",
     415: "The content type is not JSON",
     422: "A field is unknown or its value is not valid",
@@ -308,6 +309,17 @@ OUTBOX_MESSAGE: Schema = {
         "last_error": OPT_STR,
     },
 }
+ATTACHMENT: Schema = {
+    "type": "object",
+    "required": ["id", "filename", "content_type", "size", "sha256", "truncated", "url"],
+    "properties": {
+        "id": {"type": "integer"}, "filename": STR, "content_type": STR,
+        "size": {"type": "integer"}, "sha256": STR,
+        "truncated": {"type": "boolean", "description": "over the size limit: no data kept"},
+        "report_id": {"type": "integer"}, "sender": OPT_STR, "received_at": TIME,
+        "url": {"type": "string", "description": "where to download it"},
+    },
+}
 
 PATHS: Schema = {
     "/healthz": {"get": op("The process is alive and its event loop answers in time", {
@@ -438,6 +450,18 @@ PATHS: Schema = {
         "Requeue a failed message", _ok("Requeued", ref("OutboxMessage"), 202),
         errors=(400, 401, 403, 404, 409), role="admin",
         params=(path_param("outbox_id", "outbox message id", {"type": "integer"}),))},
+    "/api/v1/incidents/{key}/attachments": {"get": op(
+        "Files that came with the incident's mails (listed, never inlined)",
+        _ok("Attachments, oldest first", {
+            "type": "object", "required": ["attachments"],
+            "properties": {"attachments": {"type": "array", "items": ref("Attachment")}}}),
+        errors=READ, params=(KEY,))},
+    "/api/v1/incidents/{key}/attachments/{attachment_id}": {"get": op(
+        "Download one attachment: its stored content type, Content-Disposition: attachment",
+        _ok("The file", {"type": "string", "contentMediaType": "application/octet-stream"},
+            media="*/*"),
+        errors=(*READ, 410),
+        params=(KEY, path_param("attachment_id", "attachment id", {"type": "integer"})))},
     "/api/v1/stats": {"get": op(
         "Metrics across incidents", _ok("Metrics", ref("Stats")), errors=(400, 401),
         params=(query_param("since", "a duration such as 30d (the default) or an ISO 8601 "
@@ -511,6 +535,7 @@ DOCUMENT: Schema = {
             "Patch": PATCH,
             "Recipient": RECIPIENT,
             "OutboxMessage": OUTBOX_MESSAGE,
+            "Attachment": ATTACHMENT,
         },
     },
 }

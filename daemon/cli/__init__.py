@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from daemon.cli import check, data, db, incidents, ops, respond, review, serve, stats, tasks
+from daemon.cli import check, data, db, incidents, ops, respond, review, serve, smtp, stats, tasks
 from daemon.cli.outbox import outbox
 from daemon.cli.recipients import recipients
 from daemon.cli.templates import templates
@@ -36,3 +36,4 @@ db.db.add_command(data.db_prune)
 main.add_command(outbox)
 main.add_command(templates)
 incidents.incidents.add_command(recipients)
+main.add_command(smtp.smtp)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from daemon.api import dumps
 from daemon.cli.common import config_options, load, with_session
 from daemon.comms.context import incident_values
+from daemon.reporting.views import attachment_json
 from daemon.store import repo
 from daemon.store.models import parse_incident_key
 
@@ -72,6 +73,8 @@ def incidents_show(key: str, config_path: Path | None, data_dir: Path | None,
         data["timeline"] = [{"at": t.at, "actor": t.actor, "source": t.source, "kind": t.kind,
                              "old": t.old, "new": t.new, "text": t.text}
                             for t in repo.get_timeline(session, incident_id=number)]
+        data["attachments"] = [attachment_json(a, r)
+                               for a, r in repo.get_attachments(session, incident_id=number)]
         return data
 
     data = with_session(config, config_path, fetch)
@@ -91,6 +94,13 @@ def incidents_show(key: str, config_path: Path | None, data_dir: Path | None,
         click.echo("alerts:")
         for alert in data["alerts"]:
             click.echo(f"  {alert['status']:<12} x{alert['count']:<4} {alert['title']}")
+    if data["attachments"]:
+        click.echo("attachments (incidentd serves them at the URL shown, never inline):")
+        for item in data["attachments"]:
+            kept = " (metadata only: over the size limit)" if item["truncated"] else ""
+            click.echo(f"  {item['id']:>4} {item['filename']}  {item['content_type']}  "
+                       f"{item['size']} bytes  from {item['sender'] or '-'}{kept}  "
+                       f"{item['url']}")
     click.echo("timeline:")
     for entry in data["timeline"]:
         change = f" {entry['old'] or ''} -> {entry['new']}" if entry["new"] else ""

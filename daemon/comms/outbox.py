@@ -44,13 +44,18 @@ def enqueue(
     kind: str,
     mail: RenderedMail,
     copies: Sequence[Delivery],
+    *,
+    thread: Sequence[str] | None = None,
 ) -> list[Outbox]:
     """Build the message and add one outbox row per copy (not committed here).
 
     Quiet hours may hold some copies back; each copy is its own message with
-    its own Message-ID, and all of an incident's mails refer to its first one.
+    its own Message-ID. Mail about an incident threads under the incident's
+    first mail. `thread` (the References of a mail being answered, its
+    Message-ID last) threads an answer to that mail instead, and leaves the
+    incident's thread alone.
     """
-    return [_add(work, incident, kind, mail, copy) for copy in copies]
+    return [_add(work, incident, kind, mail, copy, thread) for copy in copies]
 
 
 def immediately(work: Work, addresses: Sequence[str]) -> list[Delivery]:
@@ -59,7 +64,7 @@ def immediately(work: Work, addresses: Sequence[str]) -> list[Delivery]:
 
 
 def _add(work: Work, incident: Incident | None, kind: str, mail: RenderedMail,
-         copy: Delivery) -> Outbox:
+         copy: Delivery, thread: Sequence[str] | None) -> Outbox:
     config = work.config
     sender = sender_address(config)
     domain = sender.rpartition("@")[2] or config.server.hostname
@@ -72,16 +77,19 @@ def _add(work: Work, incident: Incident | None, kind: str, mail: RenderedMail,
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
     message[LOOP_HEADER] = config.server.hostname
+    message["X-Incidentd-Kind"] = kind  # lets mail filters sort notices from updates
     if incident is not None:
         message["X-Incidentd-Incident"] = incident.key
-        message["X-Incidentd-Kind"] = kind  # lets mail filters sort notices from updates
+    if thread is not None:
+        if thread:
+            message["In-Reply-To"] = thread[-1]
+            message["References"] = " ".join(thread)
+    elif incident is not None:
         if incident.thread_message_id:
             message["In-Reply-To"] = incident.thread_message_id
             message["References"] = incident.thread_message_id
         else:
             incident.thread_message_id = message_id  # the first mail roots the thread
-    else:
-        message["X-Incidentd-Kind"] = kind
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
     row = Outbox(

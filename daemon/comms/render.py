@@ -34,6 +34,10 @@ def shipped_templates_dir() -> Path:
     raise FileNotFoundError("shipped templates not found in " + ", ".join(map(str, candidates)))
 
 
+class RenderError(RuntimeError):
+    """A mail template does not load or render."""
+
+
 @dataclass(frozen=True, slots=True)
 class RenderedMail:
     """Subject and both bodies of one mail."""
@@ -94,13 +98,20 @@ class Renderer:
                                               load_remote_stylesheets=False)
 
     def render(self, kind: str, context: Mapping[str, Any]) -> RenderedMail:
-        """Render the three parts of mail `kind`."""
-        subject = self.env.get_template(f"mail/{kind}.subject.j2").render(context)
-        return RenderedMail(
-            subject=" ".join(subject.split()),
-            text=self.env.get_template(f"mail/{kind}.txt.j2").render(context),
-            html=self.inline(self.env.get_template(f"mail/{kind}.html.j2").render(context)),
-        )
+        """Render the three parts of mail `kind`; `RenderError` names what failed."""
+        try:
+            subject = self.env.get_template(f"mail/{kind}.subject.j2").render(context)
+            return RenderedMail(
+                subject=" ".join(subject.split()),
+                text=self.env.get_template(f"mail/{kind}.txt.j2").render(context),
+                html=self.inline(self.env.get_template(f"mail/{kind}.html.j2").render(context)),
+            )
+        except jinja2.TemplateError as exc:
+            # TemplateNotFound is an OSError; it must not pass for a storage failure.
+            where = f" ({exc.filename}:{exc.lineno})" \
+                if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+            raise RenderError(f"mail template {kind!r}{where}: {type(exc).__name__}: {exc}") \
+                from exc
 
     def inline(self, html: str) -> str:
         """`html` with its stylesheet moved into `style` attributes."""

@@ -15,8 +15,9 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 import parsers
 from daemon.config.comms import DigestConfig, InstructionsConfig, StakeholderList, TimeZone
 from daemon.config.integrations import IntegrationOptions
+from daemon.config.mail import MailboxConfig, SmtpConfig
 from daemon.config.ops import HealthConfig, LoggingConfig, MetricsConfig, RetentionConfig
-from daemon.config.types import STRICT, Address, Duration, HostPort, Size
+from daemon.config.types import STRICT, Duration, HostPort, Size
 from daemon.triage.schema import TriageConfig
 from parsers import ReportStatus, Severity
 
@@ -51,14 +52,6 @@ class DatabaseConfig(BaseModel):
 
     url: str | None = Field(None, description="default sqlite+aiosqlite:///<data_dir>/incidentd.db")
     echo: bool = False
-
-
-class MailboxConfig(BaseModel):
-    """`[mailbox]`: the incident mailbox addresses SMTP accepts mail for."""
-
-    model_config = STRICT
-
-    addresses: list[Address] = Field(default_factory=lambda: ["incidents@localhost"], min_length=1)
 
 
 class IntegrationConfig(IntegrationOptions):
@@ -259,6 +252,7 @@ class Config(BaseModel):
     server: ServerConfig = Field(default_factory=ServerConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     mailbox: MailboxConfig = Field(default_factory=MailboxConfig)
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     integrations: dict[str, IntegrationConfig] = Field(default_factory=dict)
     api: ApiConfig = Field(default_factory=ApiConfig)
     lists: dict[str, StakeholderList] = Field(default_factory=dict)

@@ -1,7 +1,11 @@
-"""The incident mailbox's SMTP server (aiosmtpd, on the daemon's own event loop).
+"""The incident mailbox's SMTP/LMTP handler (aiosmtpd, on the daemon's own event loop).
 
 Mail is accepted only for the configured mailbox addresses (no relaying) and
-acknowledged with 250 only after the raw message is committed.
+acknowledged with 250 only after the raw message is committed. With
+`sender_policy = "reject"` an envelope sender outside `[mailbox]
+allowed_senders` is refused at MAIL FROM; every other check on the mail
+itself runs in the pipeline. Over LMTP each recipient gets its own answer
+(RFC 2033 §4.2), all from the one commit.
 """
 
 from __future__ import annotations
@@ -10,16 +14,18 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from daemon.clock import Clock
+from daemon.config.mail import MailboxConfig
 from daemon.intake.writer import IntakeRecord, IntakeWriter, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 
 class MailboxHandler:
-    """aiosmtpd handler: RCPT policy and durable DATA."""
+    """aiosmtpd handler: MAIL and RCPT policy, durable DATA."""
 
     def __init__(
         self,
@@ -27,11 +33,13 @@ class MailboxHandler:
         clock: Clock,
         addresses: Callable[[], frozenset[str]],
         max_recipients: int,
+        mailbox: Callable[[], MailboxConfig] | None = None,
     ) -> None:
         self._writer = writer
         self._clock = clock
         self._addresses = addresses
         self._max_recipients = max_recipients
+        self._mailbox = mailbox
         self.in_flight = 0  # messages between end of DATA and our answer
         self._idle = asyncio.Event()
         self._idle.set()
@@ -43,6 +51,30 @@ class MailboxHandler:
         except TimeoutError:
             return False
         return True
+
+    async def handle_EHLO(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        """Keep aiosmtpd's EHLO (and LHLO) answer, minus an AUTH line without mechanisms."""
+        session.host_name = hostname  # aiosmtpd leaves this to a handler with this hook
+        return [line for line in responses if line.strip() != "250-AUTH"]
+
+    async def handle_MAIL(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope, address: str,
+        mail_options: list[str],
+    ) -> str:
+        """Refuse senders outside the allow-list when the policy says reject."""
+        mailbox = self._mailbox() if self._mailbox is not None else None
+        sender = address.strip().strip("<>")
+        # The null sender stays welcome: bounces must be accepted (RFC 5321 §4.5.5).
+        if (mailbox is not None and sender and mailbox.sender_policy == "reject"
+                and not mailbox.sender_allowed(sender)):
+            log.info("smtp refused sender peer=%s from=%s", _peer(session), sender)
+            return f"550 5.7.1 <{sender}>: sender not allowed to report incidents here"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: SMTP, session: Session, envelope: Envelope, address: str,
@@ -72,6 +104,7 @@ class MailboxHandler:
             mail_from=envelope.mail_from or "",
             rcpt_to=[a.lower() for a in envelope.rcpt_tos],
             content_type="message/rfc822",
+            auth_user=session.auth_data if isinstance(session.auth_data, str) else None,
         )
         self.in_flight += 1
         self._idle.clear()
@@ -79,13 +112,22 @@ class MailboxHandler:
             intake_id = await self._writer.submit(record)
         except StoreUnavailable as exc:
             log.warning("smtp store failed peer=%s error=%s", record.peer, exc)
-            return "451 4.3.0 Temporary failure storing the message; please try again later"
+            return _answer(server, envelope, "451 4.3.0 Temporary failure storing the "
+                                             "message; please try again later")
         finally:
             self.in_flight -= 1
             if not self.in_flight:
                 self._idle.set()
         log.info("smtp accepted intake=%d peer=%s size=%d", intake_id, record.peer, len(raw))
-        return f"250 2.0.0 OK queued as {intake_id}"
+        return _answer(server, envelope, f"250 2.0.0 OK queued as {intake_id}")
+
+
+def _answer(server: SMTP, envelope: Envelope, reply: str) -> str:
+    """One reply for SMTP; over LMTP one per accepted recipient, naming it."""
+    if not isinstance(server, LMTP):
+        return reply
+    code, status, text = reply.split(" ", 2)  # "250 2.0.0 OK …": basic, enhanced, text
+    return "\r\n".join(f"{code} {status} <{rcpt}> {text}" for rcpt in envelope.rcpt_tos)
 
 
 def _peer(session: Session) -> str | None:

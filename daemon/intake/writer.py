@@ -45,6 +45,7 @@ class IntakeRecord:
     mail_from: str | None = None
     rcpt_to: Sequence[str] | None = None
     details: Mapping[str, Any] | None = None  # what intake learnt beside the raw bytes
+    auth_user: str | None = None  # the SMTP AUTH user, when the sender logged in
 
     def row(self) -> dict[str, Any]:
         """Column values for the `intake` table."""
@@ -56,6 +57,7 @@ class IntakeRecord:
             "content_type": self.content_type,
             "mail_from": self.mail_from,
             "rcpt_to": list(self.rcpt_to) if self.rcpt_to is not None else None,
+            "auth_user": self.auth_user,
             "raw": self.raw,
             "sha256": hashlib.sha256(self.raw).hexdigest(),
             "status": IntakeStatus.ACCEPTED.value,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.parser import BytesHeaderParser
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from aiosmtpd.smtp import SMTP
@@ -84,13 +84,11 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
             metrics.intake.labels("webhook", name, outcome).inc()
 
 
-class MeasuredSMTP(SMTP):
-    """aiosmtpd's SMTP protocol, counting sessions, refusals and DATA outcomes."""
+class MeasuredProtocol(SMTP):
+    """Counts sessions, refusals and DATA outcomes; mixed into the mailbox protocols."""
 
-    def __init__(self, handler: Any, *, metrics: Metrics, **kwargs: Any) -> None:
-        super().__init__(handler, **kwargs)
-        self._metrics = metrics
-        self._after_354 = False
+    _metrics: Metrics  # set on the class `measured()` derives
+    _after_354 = False
 
     def connection_made(self, transport: Any) -> None:
         """Count new connections (not the second call a STARTTLS makes)."""
@@ -112,6 +110,15 @@ class MeasuredSMTP(SMTP):
             outcome = SMTP_OUTCOMES.get(code, "rejected" if code[:1] == "5" else "error")
             self._metrics.intake.labels("smtp", "mailbox", outcome).inc()
         await super().push(status)
+
+
+P = TypeVar("P", bound=SMTP)
+
+
+def measured(kind: type[P], metrics: Metrics) -> type[P]:
+    """`kind` (SMTP or LMTP) with its sessions and answers counted in `metrics`."""
+    derived = type(f"Measured{kind.__name__}", (MeasuredProtocol, kind), {"_metrics": metrics})
+    return derived
 
 
 class MeasuredNotifier:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import jinja2
-
 from daemon.comms import MessageKind, Renderer
 from daemon.comms.digest import DIGEST
+from daemon.comms.render import RenderError
 from daemon.comms.sample import sample_context
 from daemon.config import Config
 
@@ -28,10 +27,7 @@ def check_templates(renderer: Renderer, config: Config) -> list[str]:
     for kind in [*(k.value for k in MessageKind), DIGEST]:
         try:
             renderer.render(kind, sample_context(config, kind, now))
-        except jinja2.TemplateError as exc:
-            where = f" ({exc.filename}:{exc.lineno})" \
-                if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-            raise TemplateProblem(f"mail template {kind!r}{where}: "
-                                  f"{type(exc).__name__}: {exc}") from None
+        except RenderError as exc:
+            raise TemplateProblem(str(exc)) from None
         rendered.append(kind)
     return rendered

@@ -6,7 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from daemon.comms.context import incident_values
-from daemon.store.models import INCIDENT_KEY_PREFIX, Alert, Incident, Report, Review, Task, Timeline
+from daemon.store.models import (
+    INCIDENT_KEY_PREFIX,
+    Alert,
+    Incident,
+    Report,
+    Review,
+    StoredAttachment,
+    Task,
+    Timeline,
+)
 
 
 def incident_json(incident: Incident) -> dict[str, Any]:
@@ -72,3 +81,14 @@ def report_json(report: Report) -> dict[str, Any]:
             "status": report.status, "title": report.title, "sender": report.sender,
             "occurred_at": report.occurred_at, "received_at": report.received_at,
             "outcome": report.outcome}
+
+
+def attachment_json(attachment: StoredAttachment, report: Report) -> dict[str, Any]:
+    """One attachment's metadata and where to download it (the data itself never inline)."""
+    key = f"{INCIDENT_KEY_PREFIX}{attachment.incident_id}"
+    return {"id": attachment.id, "filename": attachment.filename,
+            "content_type": attachment.content_type, "size": attachment.size,
+            "sha256": attachment.sha256, "truncated": attachment.truncated,
+            "report_id": report.id, "sender": report.sender,
+            "received_at": report.received_at,
+            "url": f"/api/v1/incidents/{key}/attachments/{attachment.id}"}

@@ -125,6 +125,8 @@ class Intake(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None]
     processed_at: Mapped[datetime | None]
+    # Added by migration 0004: the SMTP AUTH user that submitted the mail, if any.
+    auth_user: Mapped[str | None] = mapped_column(String(255))
 
 
 class Incident(Base):
@@ -406,3 +408,20 @@ class Silence(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime]
+
+
+class AutoReply(Base):
+    """An automatic answer to a mail's sender (acknowledgement, command confirmation).
+
+    Added by migration 0004; the per-sender rate limit counts these rows.
+    """
+
+    __tablename__ = "auto_reply"
+    __table_args__ = (Index("ix_auto_reply_sender", "sender", "at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    sender: Mapped[str] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(32))  # ack | confirmation
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    at: Mapped[datetime]

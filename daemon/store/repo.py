@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from daemon.store.models import (
     OPEN_STATUSES,
     Alert,
+    AutoReply,
     Incident,
     IncidentStatus,
     Intake,
@@ -18,6 +19,7 @@ from daemon.store.models import (
     Outbox,
     OutboxState,
     Report,
+    StoredAttachment,
     Timeline,
 )
 
@@ -239,3 +241,59 @@ def claim_settled_alerts(session: Session, *, changed_before: datetime, limit: i
     if skip_locked(session):
         query = query.with_for_update(skip_locked=True)
     return session.scalars(query).all()
+def get_incident_ids_by_message_ids(session: Session, *, message_ids: Sequence[str]
+                                    ) -> dict[str, int]:
+    """Message-ID → incident id, for mails we sent and mails that reported an incident."""
+    found: dict[str, int] = {}
+    ids = list(message_ids)
+    if not ids:
+        return found
+    reported = select(Report.message_id, Report.incident_id).where(
+        Report.message_id.in_(ids), Report.incident_id.is_not(None)).order_by(Report.id)
+    sent = select(Outbox.message_id, Outbox.incident_id).where(
+        Outbox.message_id.in_(ids), Outbox.incident_id.is_not(None))
+    for query in (reported, sent):
+        for message_id, incident_id in session.execute(query):
+            if message_id is not None and incident_id is not None:
+                found.setdefault(message_id, incident_id)
+    return found
+
+
+def has_report_with_message_id(session: Session, *, message_id: str, sender: str | None
+                               ) -> bool:
+    """Whether a report with this Message-ID from this sender is stored already."""
+    query = select(Report.id).where(
+        Report.message_id == message_id,
+        Report.sender == sender if sender is not None else Report.sender.is_(None)).limit(1)
+    return session.scalar(query) is not None
+
+
+def get_outbox_by_message_id(session: Session, *, message_id: str) -> Outbox | None:
+    """The outgoing message with this Message-ID."""
+    return session.scalars(select(Outbox).where(Outbox.message_id == message_id)).first()
+
+
+def count_auto_replies(session: Session, *, sender: str, since: datetime) -> int:
+    """Automatic answers sent to `sender` since `since`."""
+    query = select(func.count()).select_from(AutoReply).where(
+        AutoReply.sender == sender, AutoReply.at >= since)
+    return int(session.scalar(query) or 0)
+
+
+def get_attachments(session: Session, *, incident_id: int
+                    ) -> Sequence[tuple[StoredAttachment, Report]]:
+    """The incident's attachments with their reports, oldest first, without their data."""
+    query = (select(StoredAttachment, Report)
+             .join(Report, StoredAttachment.report_id == Report.id)
+             .options(defer(StoredAttachment.data, raiseload=True))
+             .where(StoredAttachment.incident_id == incident_id)
+             .order_by(StoredAttachment.id))
+    return [(attachment, report) for attachment, report in session.execute(query)]
+
+
+def get_attachment(session: Session, *, incident_id: int, attachment_id: int
+                   ) -> StoredAttachment | None:
+    """One attachment of the incident, with its data."""
+    return session.scalars(select(StoredAttachment).where(
+        StoredAttachment.id == attachment_id,
+        StoredAttachment.incident_id == incident_id)).first()

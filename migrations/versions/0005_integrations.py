@@ -1,7 +1,7 @@
 """monitoring integrations: alert state changes for flap detection
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-10
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

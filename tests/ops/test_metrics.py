@@ -83,12 +83,13 @@ async def test_series_move_with_traffic(tmp_path: Path, db_url: str) -> None:
 
         await smtp_call(daemon.smtp_port, refused)
 
-        async def both_delivered() -> bool:
-            # Each new incident's mail is delivered by the outbox tick that queueing kicks.
+        async def all_delivered() -> bool:
+            # Each new incident's notice, and the mail reporter's acknowledgement, are
+            # delivered by the outbox tick that queueing kicks.
             samples = await scrape(daemon)
-            return value(samples, "incidentd_outbox_deliveries_total", outcome="sent") >= 2
+            return value(samples, "incidentd_outbox_deliveries_total", outcome="sent") >= 3
 
-        await wait_for(both_delivered)
+        await wait_for(all_delivered)
         after = await scrape(daemon)
 
     def intake(source: str, integration: str, outcome: str) -> float:
@@ -105,8 +106,8 @@ async def test_series_move_with_traffic(tmp_path: Path, db_url: str) -> None:
     assert total(after, "incidentd_incidents_open") == 2
     assert value(after, "incidentd_incidents_open", priority="1") == 1
     assert value(after, "incidentd_intake_backlog") == 0
-    assert value(after, "incidentd_outbox_deliveries_total", outcome="sent") == 2
-    assert value(after, "incidentd_outbox_delivery_latency_seconds_count") == 2
+    assert value(after, "incidentd_outbox_deliveries_total", outcome="sent") == 3
+    assert value(after, "incidentd_outbox_delivery_latency_seconds_count") == 3
     assert value(after, "incidentd_outbox_messages", state="pending") == 0
     assert value(after, "incidentd_scheduler_lag_seconds_count", job="outbox") >= 1
     assert value(after, "incidentd_database_up") == 1

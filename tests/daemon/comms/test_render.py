@@ -13,6 +13,7 @@ import pytest
 
 from daemon.comms import MessageKind, Renderer
 from daemon.comms.digest import DIGEST
+from daemon.comms.render import RenderError
 from daemon.comms.sample import sample_context
 from daemon.comms.style import DARK, LIGHT, PAIRS, contrast
 from tests.support import make_config
@@ -116,8 +117,10 @@ def test_minimal_incident_needs_no_optional_value(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     context = sample_context(config, "update", NOW, full=False)
     del context["incident"]["title"]
-    with pytest.raises(jinja2.UndefinedError):  # strict: a missing value is an error
+    with pytest.raises(RenderError) as caught:  # strict: a missing value is an error
         Renderer().render("update", context)
+    assert isinstance(caught.value.__cause__, jinja2.UndefinedError)
+    assert "has no attribute 'title'" in str(caught.value)
 
 
 def test_a_users_template_overrides_the_shipped_one(tmp_path: Path) -> None:

@@ -1,0 +1,130 @@
+"""The mailbox listener: SMTP or LMTP, STARTTLS, AUTH, timeouts and line limits.
+
+aiosmtpd's protocol classes run on the daemon's loop (`loop.create_server`),
+never in the threaded `Controller`. What is added here:
+
+- lines longer than RFC 5321's 1000 octets are accepted up to `MAX_LINE`
+  (RFC 5321 §4.5.3.1 asks servers not to impose limits where they can avoid
+  it, and real mail has them: HTML on one line, CR-only line ends);
+- a connection lives at most `[smtp] session_timeout`, however busy, besides
+  aiosmtpd's idle timeout per command (`[smtp] timeout`);
+- AUTH (PLAIN, LOGIN) only after STARTTLS, against `[smtp] auth_users`, at
+  most three attempts per connection; without users AUTH is not offered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from daemon.config import Config
+from daemon.config.mail import SmtpConfig
+from daemon.intake.passwords import DUMMY_HASH, verify_password
+
+log = logging.getLogger(__name__)
+
+MAX_LINE = 64 * 1024
+AUTH_ATTEMPTS = 3
+COMMANDS_PER_CONNECTION = 100_000  # a sanity cap; MTAs reuse connections for many mails
+
+
+class _QuietSession(Session):
+    """aiosmtpd logs a deprecation warning on every login; we use `auth_data` only."""
+
+    login_data: Any = None
+
+
+class _Hardened(SMTP):
+    line_length_limit = MAX_LINE
+    session_limit = 3600.0
+    _deadline: asyncio.TimerHandle | None = None
+
+    def _create_session(self) -> Session:
+        return _QuietSession(self.loop)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        starting = self.transport is None  # STARTTLS calls this again for the TLS transport
+        super().connection_made(transport)
+        if starting:
+            self._deadline = self.loop.call_later(self.session_limit, self._expired)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        super().connection_lost(error)
+
+    def _expired(self) -> None:
+        peer = self.session.peer if self.session is not None else None
+        log.info("smtp session of %r exceeded %.0fs; closing", peer, self.session_limit)
+        if self.transport is not None:
+            self.transport.close()
+
+
+class MailboxSMTP(_Hardened):
+    """SMTP with our limits."""
+
+
+class MailboxLMTP(_Hardened, LMTP):
+    """LMTP (LHLO, an answer per recipient) with our limits."""
+
+
+def tls_context(smtp: SmtpConfig) -> ssl.SSLContext | None:
+    """The server-side TLS context for STARTTLS, when a certificate is configured."""
+    if smtp.tls_cert is None or smtp.tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(smtp.tls_cert, smtp.tls_key)
+    return context
+
+
+def authenticator(users: dict[str, str]
+                  ) -> Callable[[SMTP, Session, Envelope, str, Any], AuthResult]:
+    """The AUTH check for aiosmtpd: the login's scrypt hash must match the password."""
+
+    def check(server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+              auth_data: Any) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user = auth_data.login.decode("utf-8", "replace")
+        hashed = users.get(user)
+        ok = verify_password(auth_data.password, hashed or DUMMY_HASH) and hashed is not None
+        log.info("smtp auth %s user=%s peer=%s mechanism=%s", "ok" if ok else "failed",
+                 user, session.peer, mechanism)
+        return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
+
+    return check
+
+
+def protocol_factory(
+    config: Config, handler: object,
+    *, wrap: Callable[[type[_Hardened]], type[_Hardened]] = lambda kind: kind,
+) -> Callable[[], SMTP]:
+    """A protocol factory for `loop.create_server`, as `[smtp]` configures it.
+
+    `wrap` may derive the protocol class (the daemon adds its metrics this way).
+    """
+    smtp = config.smtp
+    kind = wrap(MailboxLMTP if smtp.protocol == "lmtp" else MailboxSMTP)
+    context = tls_context(smtp)
+    users = dict(smtp.auth_users)
+
+    def factory() -> SMTP:
+        protocol = kind(
+            handler, hostname=config.server.hostname, ident="incidentd ESMTP",
+            data_size_limit=config.server.max_message_size, enable_SMTPUTF8=True,
+            decode_data=False, timeout=smtp.timeout.total_seconds(),
+            tls_context=context, require_starttls=smtp.require_tls,
+            auth_required=smtp.auth_required, auth_require_tls=True,
+            authenticator=authenticator(users) if users else None,
+            auth_exclude_mechanism=None if users else ("PLAIN", "LOGIN"),
+            command_call_limit={"AUTH": AUTH_ATTEMPTS, "*": COMMANDS_PER_CONNECTION})
+        protocol.session_limit = smtp.session_timeout.total_seconds()
+        return protocol
+
+    return factory
