@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import click
 
-from daemon.cli import check, data, db, incidents, ops, respond, review, serve, smtp, stats, tasks
+from daemon.cli import (
+    check,
+    data,
+    db,
+    incidents,
+    ops,
+    replay,
+    respond,
+    review,
+    serve,
+    smtp,
+    stats,
+    tasks,
+)
 from daemon.cli.outbox import outbox
 from daemon.cli.recipients import recipients
 from daemon.cli.templates import templates
@@ -37,3 +50,4 @@ main.add_command(outbox)
 main.add_command(templates)
 incidents.incidents.add_command(recipients)
 main.add_command(smtp.smtp)
+main.add_command(replay.replay)
