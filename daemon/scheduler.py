@@ -1,4 +1,4 @@
-"""Periodic work on APScheduler: due status updates, outbox delivery, review reminders.
+"""Periodic work on APScheduler: status updates, outbox delivery, reminders, escalations.
 
 Jobs only query and enqueue (updates) or claim and deliver (outbox); the
 decisions live in `daemon.comms`.
@@ -19,6 +19,7 @@ from daemon.clock import Clock
 from daemon.comms import Renderer, send_due_updates
 from daemon.comms.outbox import deliver_due
 from daemon.config import Config
+from daemon.lifecycle.escalation import escalate_due
 from daemon.lifecycle.reminders import remind_reviews
 from daemon.work import Work
 from notifiers import Notifier
@@ -51,6 +52,7 @@ class Scheduler:
         self._updates_lock = asyncio.Lock()
         self._outbox_lock = asyncio.Lock()
         self._reviews_lock = asyncio.Lock()
+        self._escalations_lock = asyncio.Lock()
         self._outbox_busy = False
         self._kick_again = False  # something was queued while the outbox tick ran
 
@@ -68,6 +70,9 @@ class Scheduler:
                           seconds=config.outbox_interval.total_seconds(), **common)
         scheduler.add_job(self._job, "interval", args=[self.tick_reviews], id="reviews",
                           name="review reminders",
+                          seconds=config.updates_interval.total_seconds(), **common)
+        scheduler.add_job(self._job, "interval", args=[self.tick_escalations],
+                          id="escalations", name="escalations",
                           seconds=config.updates_interval.total_seconds(), **common)
         scheduler.start()
         self._scheduler = scheduler
@@ -157,6 +162,20 @@ class Scheduler:
             sent = await session.run_sync(run)
         if sent:
             log.info("scheduler: %d review reminder(s) queued", sent)
+            self.kick_outbox()
+        return sent
+
+    async def tick_escalations(self) -> int:
+        """Mail the escalation lists of incidents nobody acknowledged in time; return how many."""
+        config, renderer, now = self._config(), self._renderer(), self._clock.now()
+
+        def run(session: Session) -> int:
+            return escalate_due(Work(session=session, config=config, now=now), renderer)
+
+        async with self._escalations_lock, self._sessions.begin() as session:
+            sent = await session.run_sync(run)
+        if sent:
+            log.info("scheduler: %d escalation(s) queued", sent)
             self.kick_outbox()
         return sent
 

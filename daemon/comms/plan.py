@@ -9,12 +9,13 @@ most one mail per incident (the newest state says it all).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from daemon.comms.context import mail_context
 from daemon.comms.outbox import enqueue
 from daemon.comms.render import Renderer
+from daemon.comms.team import send_plan_mails
 from daemon.store import repo
 from daemon.store.models import Incident, IncidentStatus
 from daemon.work import Event, EventKind, Work
@@ -50,8 +51,8 @@ def plan(events: Sequence[Event]) -> list[tuple[Incident, MessageKind, list[str]
     """Coalesce this unit of work's events into at most one mail per incident."""
     by_incident: dict[int, tuple[Incident, list[Event]]] = {}
     for event in events:
-        if event.kind in (EventKind.NOTE, EventKind.ALERT):
-            continue  # shown in the next update, not worth a mail of their own
+        if event.kind in (EventKind.NOTE, EventKind.ALERT, EventKind.PLAN):
+            continue  # shown in the next update (a plan's team gets its own mail)
         by_incident.setdefault(event.incident.id, (event.incident, []))[1].append(event)
     result = []
     for incident, incident_events in by_incident.values():
@@ -77,6 +78,7 @@ def dispatch(work: Work, renderer: Renderer) -> int:
             queued += 1
             if kind is MessageKind.UPDATE and incident.is_open:
                 _reschedule(work, incident)
+    queued += send_plan_mails(work, renderer)
     work.events.clear()
     return queued
 
@@ -97,7 +99,10 @@ def send(work: Work, renderer: Renderer, incident: Incident, kind: MessageKind, 
 
 
 def _reschedule(work: Work, incident: Incident) -> None:
-    incident.next_update_at = work.now + work.config.cadence.for_priority(incident.priority or 4)
+    interval = work.config.cadence.for_priority(incident.priority or 4)
+    if incident.update_interval_seconds:  # a response plan's cadence
+        interval = timedelta(seconds=incident.update_interval_seconds)
+    incident.next_update_at = work.now + interval
 
 
 def send_due_updates(work: Work, renderer: Renderer, *, limit: int = 100) -> int:

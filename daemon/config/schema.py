@@ -14,7 +14,9 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 
 import parsers
 from daemon.config.ops import HealthConfig, LoggingConfig, MetricsConfig, RetentionConfig
+from daemon.config.plans import PlanConfig, check_references
 from daemon.config.types import STRICT, Address, Duration, HostPort, Size
+from daemon.triage.maintenance import MaintenanceWindow
 from daemon.triage.schema import TriageConfig
 from parsers import ReportStatus, Severity
 
@@ -250,6 +252,8 @@ class Config(BaseModel):
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    plans: dict[str, PlanConfig] = Field(default_factory=dict, description="response plans")
+    maintenance: list[MaintenanceWindow] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> Config:
@@ -258,16 +262,11 @@ class Config(BaseModel):
                                        for n in self.triage.default_lists]
         refs += [(f"integrations.{name}.lists", n)
                  for name, integration in self.integrations.items() for n in integration.lists]
-        refs += [(f"triage.rules.{i}.set.lists", n)
-                 for i, rule in enumerate(self.triage.rules) for n in rule.set.lists]
         for where, name in refs:
             if name not in known:
                 raise ValueError(f"{where}: unknown list {name!r}; define it under [lists]")
-        for i, rule in enumerate(self.triage.rules):
-            for name in rule.match.integration:
-                if name not in self.integrations:
-                    raise ValueError(f"triage.rules.{i}.match.integration: unknown integration "
-                                     f"{name!r}")
+        check_references(self.triage, self.plans, self.maintenance, self.lists,
+                         self.integrations)
         tokens = [t.token.get_secret_value() for t in self.api.tokens]
         if len(set(tokens)) != len(tokens):
             raise ValueError("api.tokens: two tokens have the same value")

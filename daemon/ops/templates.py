@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from daemon.comms import MessageKind, Renderer
 from daemon.comms.context import mail_context
+from daemon.comms.team import KINDS as TEAM_KINDS
+from daemon.comms.team import sample_context
 from daemon.config import Config
 from daemon.store.models import Base, Incident, Timeline
 from daemon.work import Work
@@ -47,15 +49,16 @@ def check_templates(renderer: Renderer, config: Config) -> list[str]:
             work = Work(session=session, config=config, now=now + timedelta(hours=1))
             context = mail_context(work, incident, changes=["Status changed"], since=None)
             rendered = []
-            for kind in MessageKind:
+            extra = sample_context(config)  # what plan and escalation mails get besides
+            for kind in (*[k.value for k in MessageKind], *TEAM_KINDS):
                 try:
-                    renderer.render(kind.value, {**context, "kind": kind.value})
+                    renderer.render(kind, {**context, **extra, "kind": kind})
                 except jinja2.TemplateError as exc:
                     where = f" ({exc.filename}:{exc.lineno})" \
                         if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-                    raise TemplateProblem(f"mail template {kind.value!r}{where}: "
+                    raise TemplateProblem(f"mail template {kind!r}{where}: "
                                           f"{type(exc).__name__}: {exc}") from None
-                rendered.append(kind.value)
+                rendered.append(kind)
             session.rollback()
             return rendered
     finally:

@@ -58,7 +58,7 @@ def test_example_configuration_is_valid() -> None:
     ("[triage]\nmatrix.huge = { high = 1 }\n", "unknown level(s) huge.high"),
     ("[[triage.rules]]\nname = 'r'\nmatch.title = '(['\n", "triage.rules.0.match.title"),
     ("[[triage.rules]]\nname = 'r'\nmatch.integration = 'nope'\n",
-     "triage.rules.0.match.integration: unknown integration 'nope'"),
+     "triage rule 'r': unknown integration 'nope'"),
     ("[cadence]\np1 = 'soon'\n", "cadence.p1: 'soon' is not a duration"),
     ("[mailbox]\naddresses = ['Ops <ops@example.org>']\n", "is not a bare mail address"),
     ("[lists]\nops = ['nobody']\n", "lists.ops.0: 'nobody' is not a bare mail address"),
