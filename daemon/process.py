@@ -138,7 +138,6 @@ def handle_report(work: Work, intake: Intake, position: int, report: Report,
         elif verdict.duplicate_of is not None:  # a rule's drop_duplicates
             outcome, incident = "duplicate", verdict.duplicate_of
         else:
-            assert verdict.decision is not None
             outcome = "opened"
             incident = open_triaged(work, report, context, verdict.decision, actor,
                                     group_key=scoped_group_key(correlator.scope, report))

@@ -19,6 +19,7 @@ from daemon.api import (
     review,
     stats,
     tasks,
+    triage,
 )
 from daemon.api.common import dumps
 
@@ -28,5 +29,5 @@ __all__ = ["add_routes", "dumps"]
 def add_routes(app: web.Application) -> None:
     """Register every API route."""
     for module in (health, intake, incidents, changes, tasks, review, stats, metrics, admin,
-                   openapi):
+                   openapi, triage):
         module.add_routes(app)

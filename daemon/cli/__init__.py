@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import click
 
-from daemon.cli import check, data, db, incidents, ops, respond, review, serve, stats, tasks
+from daemon.cli import (
+    check,
+    data,
+    db,
+    incidents,
+    ops,
+    respond,
+    retriage,
+    review,
+    rules,
+    serve,
+    silences,
+    stats,
+    tasks,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,3 +44,6 @@ main.add_command(ops.reload)
 main.add_command(ops.doctor)
 db.db.add_command(data.db_backup)
 db.db.add_command(data.db_prune)
+main.add_command(rules.rules)
+main.add_command(silences.silences)
+incidents.incidents.add_command(retriage.retriage)

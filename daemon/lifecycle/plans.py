@@ -61,11 +61,12 @@ def activate_plan(work: Work, incident: Incident, actor: Actor, name: str,
         if incident.next_update_at is not None:
             incident.next_update_at = min(incident.next_update_at,
                                           work.now + plan.update_interval)
+    work.emit(Event(EventKind.PLAN, incident, actor, old=old, new=name))
+    if incident.status in (IncidentStatus.REPORTED, IncidentStatus.TRIAGED):
+        # a person moving it on acknowledges it (see lifecycle.status)
+        change_status(work, incident, IncidentStatus.RESPONDING, actor,
+                      f"Response plan {name} activated")
     if plan.acknowledge_within is not None and incident.acknowledged_at is None:
         incident.escalate_at = work.now + plan.acknowledge_within
         incident.escalated_at = None
-    work.emit(Event(EventKind.PLAN, incident, actor, old=old, new=name))
-    if incident.status in (IncidentStatus.REPORTED, IncidentStatus.TRIAGED):
-        change_status(work, incident, IncidentStatus.RESPONDING, actor,
-                      f"Response plan {name} activated")
     return True

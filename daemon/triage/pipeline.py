@@ -35,7 +35,7 @@ from parsers import Report
 class Verdict:
     """What becomes of a report that would open an incident."""
 
-    decision: Decision | None  # None when a maintenance window caught it before the rules
+    decision: Decision  # what the rules say (even when a window suppresses the report)
     suppressed_by: str | None = None  # "maintenance NAME", "silence #ID NAME", "rule NAME"
     duplicate_of: Incident | None = None  # drop_duplicates found this open incident
 
@@ -77,24 +77,31 @@ class Triager:
         return judge(self.work, report, context, self.now, self.windows())
 
 
-def judge(work: Work, report: Report, context: ReportContext, now: datetime,
-          windows: Sequence[tuple[str, MaintenanceWindow]]) -> Verdict:
-    """The verdict for one report (reads the database only for drop_duplicates)."""
-    rules = work.config.triage
-    subject = Subject(report, context, now)
-    found = active_window(subject, [w for _, w in windows],
+def evaluate(config: Config, report: Report, context: ReportContext, now: datetime,
+             windows: Sequence[tuple[str, MaintenanceWindow]]) -> Verdict:
+    """Windows, then rules and defaults: pure (drop_duplicates is left to the caller)."""
+    rules = config.triage
+    decision = triage(report, context, rules, now)
+    found = active_window(Subject(report, context, now), [w for _, w in windows],
                           Vocabulary(rules.time_windows, rules.matchers))
     if found is not None:
         label = next(label for label, window in windows if window is found)
-        return Verdict(None, suppressed_by=label)
-    decision = triage(report, context, rules, now)
+        return Verdict(decision, suppressed_by=label)
     if decision.suppressed_by is not None:
         return Verdict(decision, suppressed_by=f"rule {decision.suppressed_by}")
-    if decision.drop_duplicates:
+    return Verdict(decision)
+
+
+def judge(work: Work, report: Report, context: ReportContext, now: datetime,
+          windows: Sequence[tuple[str, MaintenanceWindow]]) -> Verdict:
+    """The verdict for one report (reads the database only for drop_duplicates)."""
+    verdict = evaluate(work.config, report, context, now, windows)
+    decision = verdict.decision
+    if verdict.suppressed_by is None and decision.drop_duplicates:
         duplicate = find_duplicate(work, decision.title_for(report.title), context, now)
         if duplicate is not None:
             return Verdict(decision, duplicate_of=duplicate)
-    return Verdict(decision)
+    return verdict
 
 
 def find_duplicate(work: Work, title: str, context: ReportContext,

@@ -1,4 +1,4 @@
-"""Silences: maintenance windows created at run time, stored in the `silence` table.
+"""Silences (maintenance windows created at run time) and the reports they suppressed.
 
 Created through the API or the CLI (`incidentd silences add`), listed, and
 expired (the row stays, with `ends_at` moved to the moment of expiry and
@@ -16,8 +16,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daemon.store.models import Report as ReportRow
 from daemon.store.models import Silence
 from daemon.triage.maintenance import MaintenanceWindow
+from daemon.triage.schema import TriageConfig
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,17 @@ def parse_silence(data: Any, *, now: datetime) -> MaintenanceWindow:
     if window.end_time is not None and window.end_time <= now:
         raise SilenceError("the silence would end in the past", "ends_at")
     return window
+
+
+def check_vocabulary(window: MaintenanceWindow, triage: TriageConfig) -> None:
+    """The time windows and matcher sets the silence names must be configured."""
+    for part in window.match.walk():
+        for name in part.during:
+            if name not in triage.time_windows:
+                raise SilenceError(f"unknown time window {name!r}", "match.during")
+        for name in part.use:
+            if name not in triage.matchers:
+                raise SilenceError(f"unknown matcher set {name!r}", "match.use")
 
 
 def create_silence(session: Session, window: MaintenanceWindow, raw_match: Mapping[str, Any],
@@ -134,3 +147,22 @@ def window_json(window: MaintenanceWindow, now: datetime) -> dict[str, Any]:
             "describe": window.describe(), "active": window.active_at(now),
             "expired": end is not None and end <= now, "created_by": "configuration",
             "created_at": None, "expired_by": None}
+
+
+def get_suppressed(session: Session, *, since: datetime | None = None, limit: int = 100
+                   ) -> Sequence[ReportRow]:
+    """Reports that a window, silence or rule kept from opening an incident, newest first."""
+    query = (select(ReportRow).where(ReportRow.outcome == "suppressed")
+             .order_by(ReportRow.id.desc()).limit(limit))
+    if since is not None:
+        query = query.where(ReportRow.received_at >= since)
+    return session.scalars(query).all()
+
+
+def suppressed_json(row: ReportRow) -> dict[str, Any]:
+    """One suppressed report for the API and the CLI."""
+    return {"id": row.id, "intake_id": row.intake_id, "received_at": row.received_at,
+            "source": row.source, "status": row.status, "title": row.title,
+            "sender": row.sender, "suppressed_by": row.suppressed_by,
+            "severity": (row.data or {}).get("severity"),
+            "labels": (row.data or {}).get("labels") or {}}

@@ -113,7 +113,7 @@ def test_check_config_command(tmp_path: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(main, ["check-config", "--config", str(EXAMPLE)])
     assert ok.exit_code == 0, ok.output
-    assert "integration(s), 3 list(s), 3 rule(s)" in ok.output
+    assert "integration(s), 3 list(s), 4 rule(s)" in ok.output
     bad = runner.invoke(main, ["check-config", "--config",
                                str(write(tmp_path, "[server]\nport = 1\n"))])
     assert bad.exit_code == 1
