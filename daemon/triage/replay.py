@@ -114,7 +114,7 @@ def backtest(session: Session, config: Config, *, since: datetime, until: dateti
                 windows = [*config_windows(config), *_active(silences, intake.received_at)]
                 verdict = evaluate(config, report, context, intake.received_at, windows)
                 before = _before(row, recorded)
-                after = {**verdict.decision.result(), "suppressed_by": verdict.suppressed_by}
+                after = _after(verdict)
                 result.checked += 1
                 changed = [name for name in COMPARED if before.get(name) != after.get(name)]
                 if changed and len(result.differences) < limit:
@@ -196,10 +196,17 @@ def _raw_input(config: Config, intake: Intake) -> tuple[str, RawInput]:
 
 
 def _before(row: ReportRow, recorded: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    if row.outcome == "suppressed":
+    if row.outcome == "suppressed":  # no incident: nothing was triaged but the suppression
         return {"severity": None, "priority": None, "plan": None,
                 "suppressed_by": row.suppressed_by}
     return recorded.get(row.incident_id or 0, {})
+
+
+def _after(verdict: Verdict) -> dict[str, Any]:
+    if verdict.suppressed_by is not None:
+        return {"severity": None, "priority": None, "plan": None,
+                "suppressed_by": verdict.suppressed_by}
+    return verdict.decision.result()
 
 
 def _difference(row: ReportRow, intake: Intake, before: dict[str, Any], after: dict[str, Any],
