@@ -78,6 +78,10 @@ BOUNDED = window(days="mon-fri", **{"from": "00:00", "to": "24:00"},
     (AT_0230, utc(2026, 3, 29, 0, 45), False),
     (AT_0230, utc(2026, 3, 29, 1, 10), True),
     (AT_0230, utc(2026, 3, 29, 1, 30), False),
+    # 02:30 happens twice on 2026-10-25 (CEST, then CET): both occurrences count
+    (AT_0230, utc(2026, 10, 25, 0, 40), True),
+    (AT_0230, utc(2026, 10, 25, 1, 10), False),
+    (AT_0230, utc(2026, 10, 25, 1, 40), True),
     (BOUNDED, utc(2026, 3, 3, 12, 0), True),
     (BOUNDED, utc(2026, 3, 4, 12, 0), False),  # past ends_at, though a weekday
 ])
