@@ -73,7 +73,8 @@ def matches(matcher: Matcher, subject: Subject, vocabulary: Vocabulary) -> bool:
         return False
     if matcher.body is not None and not matcher.body.search(report.description):
         return False
-    if matcher.keywords is not None and not matcher.keywords.search(subject.text):
+    keywords = matcher.keyword_regex
+    if keywords is not None and not keywords.search(subject.text):
         return False
     if matcher.sender and not sender_matches(context.sender, matcher.sender):
         return False

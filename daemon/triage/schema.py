@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,17 +38,6 @@ def _compile(value: Any) -> re.Pattern[str]:
         raise ValueError(f"bad regular expression {value!r}: {exc}") from None
 
 
-def _keywords(value: Any) -> re.Pattern[str]:
-    """Words or phrases → one case-insensitive pattern with word boundaries."""
-    if isinstance(value, re.Pattern):
-        return value
-    words = [value] if isinstance(value, str) else value
-    if not isinstance(words, list) or not words or not all(
-            isinstance(w, str) and w.strip() for w in words):
-        raise ValueError("keywords is a list of words or phrases")
-    return keyword_pattern(words)
-
-
 def keyword_pattern(words: list[str]) -> re.Pattern[str]:
     """Any of `words` as a whole word (phrases match across any whitespace)."""
     alternatives = [r"\s+".join(re.escape(part) for part in word.split()) for word in words]
@@ -59,7 +49,6 @@ def _as_list(value: Any) -> Any:
 
 
 Regex = Annotated[re.Pattern[str], BeforeValidator(_compile)]
-Keywords = Annotated[re.Pattern[str], BeforeValidator(_keywords)]
 StrList = Annotated[list[str], BeforeValidator(_as_list)]
 
 
@@ -82,7 +71,8 @@ class Matcher(BaseModel):
     labels_exist: StrList = Field(default_factory=list, description="labels that must be set")
     title: Regex | None = Field(None, description="regex searched in the title/subject")
     body: Regex | None = Field(None, description="regex searched in the description/body")
-    keywords: Keywords | None = Field(None, description="any of these words, in title or body")
+    keywords: StrList = Field(default_factory=list,
+                              description="any of these words or phrases, in title or body")
     service: StrList = Field(default_factory=list, description="reported service")
     severity: list[Severity] = Field(default_factory=list, description="reported severity")
     during: StrList = Field(default_factory=list, description="time window names (any)")
@@ -95,6 +85,18 @@ class Matcher(BaseModel):
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:
         return [v.strip().lower() for v in value]
+
+    @field_validator("keywords")
+    @classmethod
+    def _words(cls, value: list[str]) -> list[str]:
+        if any(not word.strip() for word in value):
+            raise ValueError("keywords are words or phrases, not empty text")
+        return value
+
+    @cached_property
+    def keyword_regex(self) -> re.Pattern[str] | None:
+        """`keywords` as one pattern (None without keywords)."""
+        return keyword_pattern(self.keywords) if self.keywords else None
 
     @field_validator("source")
     @classmethod

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from daemon.store.models import Report as ReportRow
 from daemon.store.models import Silence
 from daemon.triage.maintenance import MaintenanceWindow
-from daemon.triage.schema import TriageConfig
+from daemon.triage.schema import Matcher, TriageConfig
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,9 @@ def parse_silence(data: Any, *, now: datetime) -> MaintenanceWindow:
         raise SilenceError("a recurring silence needs ends_at (when it expires)", "ends_at")
     if window.end_time is not None and window.end_time <= now:
         raise SilenceError("the silence would end in the past", "ends_at")
+    if window.match == Matcher():
+        raise SilenceError("a silence needs at least one matcher; it would silence "
+                           "everything", "match")
     return window
 
 

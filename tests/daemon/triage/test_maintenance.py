@@ -209,6 +209,7 @@ async def test_silence_refusals(sqlite_config: Config) -> None:
             ({"name": "x", "match": {"title": "(["}, "duration": "1h"}, "match.title"),
             ({"name": "x", "match": {"during": "nope"}, "duration": "1h"}, "match.during"),
             ({"name": "x", "bogus": 1, "duration": "1h"}, "bogus"),
+            ({"name": "everything", "duration": "1h"}, "match"),
             ({"name": "x", "ends_at": "2020-01-01T00:00:00Z",
               "starts_at": "2019-01-01T00:00:00Z"}, "ends_at"),
         ]:
