@@ -88,7 +88,8 @@ def incidents_show(key: str, config_path: Path | None, data_dir: Path | None,
         return
     click.echo(f"{data['key']}  {data['title']}")
     for field in ("status", "priority", "severity", "impact", "urgency", "category", "service",
-                  "location", "reporter", "reported_at", "resolved_at", "eta", "next_update_at"):
+                  "location", "reporter", "response_plan", "reported_at", "resolved_at", "eta",
+                  "next_update_at"):
         if data[field] is not None:
             click.echo(f"  {field:<15} {data[field]}")
     if data["description"]:

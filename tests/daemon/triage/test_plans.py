@@ -223,3 +223,15 @@ async def test_escalation_job_and_patch_over_http(tmp_path: Path, clock: FakeClo
         assert await daemon.app[SCHEDULER].tick_escalations() == 0
         _, timeline = await api.call("GET", f"/api/v1/incidents/{other}/timeline")
         assert "escalated" in [e["kind"] for e in timeline["timeline"]]
+
+
+def test_a_broken_plan_template_is_caught_before_it_is_used(tmp_path: Path) -> None:
+    from daemon.comms import Renderer
+    from daemon.ops.templates import TemplateProblem, check_templates
+
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "plan.subject.j2").write_text("{{ plan.nmae }}")
+    config = make_config(tmp_path / "data")
+    assert "escalation" in check_templates(Renderer(None), config)
+    with pytest.raises(TemplateProblem, match="mail template 'plan'"):
+        check_templates(Renderer(tmp_path), config)

@@ -117,6 +117,10 @@ async def test_retriage_over_the_command_line(tmp_path: Path) -> None:
                                     "--json")
     data = json.loads(again.output)
     assert (data["changed"], data["incident"]["priority"]) == ([], 1)
+    unknown = await asyncio.to_thread(invoke, "incidents", "update", f"INC-{incident_id}",
+                                      "--plan", "web-outgae", "--json")
+    assert unknown.exit_code == 1
+    assert json.loads(unknown.stderr)["field"] == "response_plan"
     missing = await asyncio.to_thread(invoke, "incidents", "retriage", "INC-99", "--json")
     assert missing.exit_code == 1
     assert json.loads(missing.stderr) == {"error": "no incident INC-99", "field": "key"}
