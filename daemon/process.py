@@ -23,7 +23,8 @@ from daemon.store.models import (
     StoredAttachment,
 )
 from daemon.store.models import Report as ReportRow
-from daemon.triage import ReportContext, triage
+from daemon.triage import ReportContext
+from daemon.triage.pipeline import Triager, open_triaged, report_context
 from daemon.work import Actor, ActorSource, Work
 from parsers import Channel, Ignored, ParseError, RawInput, Report, ReportStatus
 
@@ -84,8 +85,9 @@ def process_intake(work: Work, renderer: Renderer, intake: Intake) -> Outcome:
     correlator = Correlator(work, reports, scope=intake.integration or channel,
                             integration=intake.integration)
     changes = AlertChanges(work)
+    triager = Triager(work, intake.received_at)
     for position, report in enumerate(reports):
-        incident = handle_report(work, intake, position, report, correlator, changes)
+        incident = handle_report(work, intake, position, report, correlator, changes, triager)
         if incident is not None:
             keys.setdefault(incident.key, None)
     changes.finish()
@@ -107,17 +109,19 @@ def _finish(work: Work, intake: Intake, outcome: Outcome) -> Outcome:
     return outcome
 
 
-def context_for(intake: Intake, report: Report) -> ReportContext:
+def context_for(work: Work, intake: Intake, report: Report) -> ReportContext:
     """The triage context of a report from this intake row."""
     channel = "email" if intake.source == "smtp" else intake.source
-    return ReportContext(channel=channel, integration=intake.integration,
-                         sender=report.email.from_addr if report.email else report.reporter)
+    return report_context(work.config, channel=channel, integration=intake.integration,
+                          sender=report.email.from_addr if report.email else report.reporter)
 
 
 def handle_report(work: Work, intake: Intake, position: int, report: Report,
-                  correlator: Correlator, changes: AlertChanges) -> Incident | None:
-    """Apply one report: update its alert/incident or open a new incident."""
-    context = context_for(intake, report)
+                  correlator: Correlator, changes: AlertChanges,
+                  triager: Triager) -> Incident | None:
+    """Apply one report: update its alert/incident, open a new incident, or suppress it."""
+    context = context_for(work, intake, report)
+    suppressed_by: str | None = None
     source = ActorSource.EMAIL if intake.source == "smtp" else ActorSource.MONITORING
     actor = Actor(report.reporter or intake.integration or "unknown", source)
     match = correlator.match(report)
@@ -141,13 +145,17 @@ def handle_report(work: Work, intake: Intake, position: int, report: Report,
             lifecycle.add_note(work, incident, actor, text or report.title, kind="update",
                                data={"via": match.reason, "title": report.title})
     else:
-        outcome = "opened"
-        decision = triage(report, context, work.config.triage)
-        incident = lifecycle.open_incident(
-            work, report, context, decision, actor,
-            group_key=scoped_group_key(correlator.scope, report))
-        if report.dedup_key:
-            alert = changes.add(incident, intake, report, actor, note=False)
+        verdict = triager.decide(report, context)
+        if verdict.suppressed_by is not None:  # stored and linked, no incident, no mail
+            outcome, suppressed_by = "suppressed", verdict.suppressed_by
+        elif verdict.duplicate_of is not None:  # a rule's drop_duplicates
+            outcome, incident = "duplicate", verdict.duplicate_of
+        else:
+            outcome = "opened"
+            incident = open_triaged(work, report, context, verdict.decision, actor,
+                                    group_key=scoped_group_key(correlator.scope, report))
+            if report.dedup_key:
+                alert = changes.add(incident, intake, report, actor, note=False)
     if incident is not None:
         correlator.remember(report, incident, alert)
     row = ReportRow(
@@ -157,7 +165,7 @@ def handle_report(work: Work, intake: Intake, position: int, report: Report,
         received_at=intake.received_at,
         message_id=report.email.message_id if report.email else None,
         sender=report.email.from_addr if report.email else report.reporter,
-        outcome=outcome, data=report.to_json(),
+        outcome=outcome, data=report.to_json(), suppressed_by=suppressed_by,
     )
     work.session.add(row)
     if report.email and report.email.attachments:

@@ -1,4 +1,4 @@
-"""Periodic work on APScheduler: due status updates, outbox delivery, review reminders.
+"""Periodic work on APScheduler: status updates, outbox delivery, reminders, escalations.
 
 Jobs only query and enqueue (updates) or claim and deliver (outbox); the
 decisions live in `daemon.comms`. The daily digest is a cron job at
@@ -25,6 +25,7 @@ from daemon.comms.delivery import deliver_due
 from daemon.comms.digest import already_sent, due_day, send_digest
 from daemon.config import Config
 from daemon.integration_jobs import run_integration_jobs
+from daemon.lifecycle.escalation import escalate_due
 from daemon.lifecycle.reminders import remind_reviews
 from daemon.work import Work
 from notifiers import Notifier
@@ -59,6 +60,7 @@ class Scheduler:
         self._reviews_lock = asyncio.Lock()
         self._digest_lock = asyncio.Lock()
         self._integrations_lock = asyncio.Lock()
+        self._escalations_lock = asyncio.Lock()
         self._outbox_busy = False
         self._kick_again = False  # something was queued while the outbox tick ran
 
@@ -86,6 +88,9 @@ class Scheduler:
                                   timezone=ZoneInfo(digest.timezone))
             scheduler.add_job(self._job, trigger, args=[self.tick_digest], id="digest",
                               name="daily digest", **common)
+        scheduler.add_job(self._job, "interval", args=[self.tick_escalations],
+                          id="escalations", name="escalations",
+                          seconds=config.updates_interval.total_seconds(), **common)
         scheduler.start()
         self._scheduler = scheduler
         self._outbox_busy = True  # the first run is due now
@@ -210,6 +215,20 @@ class Scheduler:
             log.info("scheduler: %d flapping alert(s) settled", settled)
             self.kick_outbox()
         return settled + confirmed
+
+    async def tick_escalations(self) -> int:
+        """Mail the escalation lists of incidents nobody acknowledged in time; return how many."""
+        config, renderer, now = self._config(), self._renderer(), self._clock.now()
+
+        def run(session: Session) -> int:
+            return escalate_due(Work(session=session, config=config, now=now), renderer)
+
+        async with self._escalations_lock, self._sessions.begin() as session:
+            sent = await session.run_sync(run)
+        if sent:
+            log.info("scheduler: %d escalation(s) queued", sent)
+            self.kick_outbox()
+        return sent
 
     async def tick_outbox(self) -> int:
         """Deliver due outbox messages; return how many were sent."""

@@ -49,6 +49,7 @@ class EventKind(StrEnum):
     ETA = "eta"
     NOTE = "note"
     ALERT = "alert"
+    PLAN = "plan"  # a response plan was activated: its team gets the plan mail
 
 
 @dataclass(frozen=True, slots=True)

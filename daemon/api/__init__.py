@@ -22,6 +22,7 @@ from daemon.api import (
     review,
     stats,
     tasks,
+    triage,
 )
 from daemon.api.common import dumps
 
@@ -31,5 +32,5 @@ __all__ = ["add_routes", "dumps"]
 def add_routes(app: web.Application) -> None:
     """Register every API route."""
     for module in (health, intake, incidents, changes, tasks, review, stats, recipients,
-                   attachments, outbox, metrics, admin, openapi):
+                   attachments, outbox, triage, metrics, admin, openapi):
         module.add_routes(app)

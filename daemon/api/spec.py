@@ -118,6 +118,7 @@ INCIDENT: Schema = {
         "updates_sent": {"type": "integer"},
         "cadence_seconds": nullable({"type": "integer", "description": "the incident's own "
                                                                     "update interval"}),
+        "escalate_at": OPT_TIME, "escalated_at": OPT_TIME,
     },
 }
 
@@ -230,6 +231,8 @@ PATCH: Schema = {
         "duplicate_of": {"type": "string", "description": "with status dismissed: INC-n to "
                                                           "merge into"},
         "acknowledge": {"type": "boolean"},
+        "response_plan": {"type": "string", "description": "a [plans] name: activates it "
+                                                           "(tasks, team mail, responding)"},
         "priority": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 4},
                                {"type": "string", "pattern": "^([Pp]?[1-4]|auto)$"},
                                {"type": "null"}],
@@ -468,6 +471,105 @@ PATHS: Schema = {
                                      "time"),))},
 }
 
+MATCHER: Schema = {
+    "type": "object", "description": "the rule language's matchers (README: Triage rules); "
+                                     "all given must hold",
+    "properties": {name: {} for name in (
+        "source", "integration", "sender", "labels", "labels_not", "labels_regex",
+        "labels_exist", "title", "body", "keywords", "service", "severity", "during", "use",
+        "any", "all", "not")},
+    "additionalProperties": False,
+}
+SILENCE_IN: Schema = {
+    "type": "object", "required": ["name"], "additionalProperties": False,
+    "description": "One-off: starts_at (default now) and ends_at or duration. Weekly: days, "
+                   "from, to, timezone and ends_at (the expiry). Cron: cron, duration, "
+                   "timezone and ends_at.",
+    "properties": {
+        "name": STR, "comment": STR, "match": MATCHER,
+        "starts_at": TIME, "ends_at": TIME,
+        "duration": {"type": ["string", "number"], "description": "30m, 2h, … or seconds"},
+        "days": {"anyOf": [STR, {"type": "array", "items": STR}],
+                 "description": "mon-fri, sat, …"},
+        "from": {"type": "string", "pattern": "^[0-9]{1,2}:[0-9]{2}$"},
+        "to": {"type": "string", "pattern": "^[0-9]{1,2}:[0-9]{2}$"},
+        "timezone": {"type": "string", "description": "IANA name, e.g. Europe/Berlin"},
+        "cron": {"type": "string", "description": "minute hour day-of-month month day-of-week"},
+    },
+}
+SILENCE: Schema = {
+    "type": "object",
+    "required": ["id", "source", "name", "match", "starts_at", "ends_at", "active", "expired"],
+    "properties": {
+        "id": OPT_INT, "source": {"type": "string", "enum": ["api", "config"]}, "name": STR,
+        "comment": STR, "match": {"type": "object"}, "starts_at": OPT_TIME, "ends_at": OPT_TIME,
+        "schedule": nullable({"type": "object"}), "describe": STR,
+        "active": {"type": "boolean"}, "expired": {"type": "boolean"},
+        "created_by": STR, "created_at": OPT_TIME, "expired_by": OPT_STR,
+    },
+}
+SUPPRESSED: Schema = {
+    "type": "object", "required": ["id", "intake_id", "received_at", "title", "suppressed_by"],
+    "properties": {
+        "id": {"type": "integer"}, "intake_id": {"type": "integer"}, "received_at": TIME,
+        "source": STR, "status": STR, "title": STR, "sender": OPT_STR,
+        "suppressed_by": OPT_STR, "severity": OPT_STR,
+        "labels": {"type": "object", "additionalProperties": STR},
+    },
+}
+TRIAGE_RESULT: Schema = {
+    "type": "object",
+    "required": ["severity", "impact", "urgency", "priority", "category", "plan", "lists",
+                 "suppressed_by"],
+    "properties": {
+        "severity": LEVEL, "impact": LEVEL, "urgency": LEVEL,
+        "priority": {"type": "integer", "minimum": 1, "maximum": 4},
+        "category": OPT_STR, "service": OPT_STR, "plan": OPT_STR,
+        "lists": {"type": "array", "items": STR}, "assignee": OPT_STR,
+        "suppressed_by": OPT_STR, "drop_duplicates": {"type": "boolean"},
+    },
+}
+RETRIAGE: Schema = {
+    "type": "object",
+    "required": ["incident", "changed", "hits", "misses", "decided_by", "result"],
+    "properties": {
+        "incident": ref("Incident"), "changed": {"type": "array", "items": STR},
+        "hits": {"type": "array", "items": STR}, "misses": {"type": "array", "items": STR},
+        "decided_by": {"type": "array", "items": STR},
+        "defaults": {"type": "object", "additionalProperties": STR},
+        "result": TRIAGE_RESULT,
+    },
+}
+
+PATHS.update({
+    "/api/v1/incidents/{key}/retriage": {"post": op(
+        "Run the rules in force now on the incident's first report; apply what changed",
+        _ok("The incident, the fields changed, and the rules walk", ref("Retriage")),
+        errors=(400, 401, 403, 404, 422), role="respond", params=(KEY,))},
+    "/api/v1/silences": {
+        "get": op("Silences not yet ended (all=true: also ended ones) and the configured "
+                  "maintenance windows", _ok("Silences", {
+                      "type": "object", "required": ["silences"],
+                      "properties": {"silences": {"type": "array", "items": ref("Silence")}}}),
+                  errors=(401,), params=(query_param("all", "true: include ended silences"),)),
+        "post": op("Create a silence: matching reports open no incident while it is active",
+                   _ok("The silence", ref("Silence"), 201), errors=(400, 401, 403, 422),
+                   role="respond", body=ref("SilenceIn")),
+    },
+    "/api/v1/silences/{silence_id}": {"delete": op(
+        "Expire a silence now", _ok("The expired silence", ref("Silence")),
+        errors=(400, 401, 403, 404), role="admin",
+        params=(path_param("silence_id", "silence id", {"type": "integer"}),))},
+    "/api/v1/suppressed": {"get": op(
+        "Reports that windows, silences or rules kept from opening incidents, newest first",
+        _ok("Suppressed reports", {
+            "type": "object", "required": ["reports"],
+            "properties": {"reports": {"type": "array", "items": ref("SuppressedReport")}}}),
+        errors=(400, 401),
+        params=(query_param("since", "a duration such as 24h or an ISO 8601 time"),
+                query_param("limit", "1-1000 (default 100)")))},
+})
+
 DOCUMENT: Schema = {
     "openapi": "3.1.0",
     "info": {
@@ -536,6 +638,10 @@ DOCUMENT: Schema = {
             "Recipient": RECIPIENT,
             "OutboxMessage": OUTBOX_MESSAGE,
             "Attachment": ATTACHMENT,
+            "Silence": SILENCE,
+            "SilenceIn": SILENCE_IN,
+            "SuppressedReport": SUPPRESSED,
+            "Retriage": RETRIAGE,
         },
     },
 }

@@ -12,8 +12,11 @@ from daemon.cli import (
     ops,
     replay,
     respond,
+    retriage,
     review,
+    rules,
     serve,
+    silences,
     smtp,
     stats,
     tasks,
@@ -51,3 +54,6 @@ main.add_command(templates)
 incidents.incidents.add_command(recipients)
 main.add_command(smtp.smtp)
 main.add_command(replay.replay)
+main.add_command(rules.rules)
+main.add_command(silences.silences)
+incidents.incidents.add_command(retriage.retriage)

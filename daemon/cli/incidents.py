@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from daemon.api import dumps
 from daemon.cli.common import config_options, load, with_session
+from daemon.cli.silences import list_suppressed
 from daemon.comms.context import incident_values
 from daemon.reporting.views import attachment_json
 from daemon.store import repo
@@ -27,11 +28,16 @@ def incidents() -> None:
               help="filter by status (repeatable); 'open' for all open ones")
 @click.option("--priority", type=click.IntRange(1, 4))
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@click.option("--suppressed", is_flag=True,
+              help="list the reports maintenance windows, silences or rules suppressed instead")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 def incidents_list(config_path: Path | None, data_dir: Path | None, statuses: tuple[str, ...],
-                   priority: int | None, limit: int, as_json: bool) -> None:
-    """List incidents, newest first."""
+                   priority: int | None, limit: int, suppressed: bool, as_json: bool) -> None:
+    """List incidents, newest first (or, with --suppressed, the reports that opened none)."""
     config = load(config_path, data_dir)
+    if suppressed:
+        list_suppressed(config, config_path, limit, as_json)
+        return
     wanted = [s for s in statuses if s != "open"]
     if "open" in statuses:
         wanted += ["reported", "triaged", "responding", "contained"]
@@ -85,7 +91,8 @@ def incidents_show(key: str, config_path: Path | None, data_dir: Path | None,
         return
     click.echo(f"{data['key']}  {data['title']}")
     for field in ("status", "priority", "severity", "impact", "urgency", "category", "service",
-                  "location", "reporter", "reported_at", "resolved_at", "eta", "next_update_at"):
+                  "location", "reporter", "response_plan", "reported_at", "resolved_at", "eta",
+                  "next_update_at"):
         if data[field] is not None:
             click.echo(f"  {field:<15} {data[field]}")
     if data["description"]:

@@ -35,6 +35,7 @@ UPDATE_OPTIONS = {
     "location": "location", "category": "category", "root_cause": "root_cause",
     "root_cause_category": "root_cause_category", "resolution": "resolution_summary",
     "restored_at": "restored_at", "comment": "comment", "reason": "reason",
+    "plan": "response_plan",
 }
 
 
@@ -86,6 +87,7 @@ def _change(config_path: Path | None, data_dir: Path | None, key: str, actor: st
 @click.option("--restored-at", help="when service was restored: an ISO time or 'now'")
 @click.option("--comment", help="why (goes with --status)")
 @click.option("--reason", help="needed to reopen (use `incidents dismiss` to dismiss)")
+@click.option("--plan", help="activate this response plan ([plans.NAME])")
 @actor_option
 @json_option
 def update(key: str, config_path: Path | None, data_dir: Path | None, actor: str,

@@ -29,6 +29,7 @@ from daemon.comms.context import has_news, mail_context
 from daemon.comms.outbox import enqueue
 from daemon.comms.recipients import deliveries
 from daemon.comms.render import Renderer
+from daemon.comms.team import send_plan_mails
 from daemon.store import repo
 from daemon.store.models import Incident, IncidentStatus
 from daemon.work import Event, EventKind, Work
@@ -99,6 +100,7 @@ def dispatch(work: Work, renderer: Renderer) -> int:
             # the update says when the next one comes: schedule it before rendering
             schedule_next(work.config, planned.incident, work.now)
         queued += send(work, renderer, planned.incident, planned.kind)
+    queued += send_plan_mails(work, renderer)  # a plan's team gets its own mail
     work.events.clear()
     return queued
 

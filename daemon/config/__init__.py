@@ -18,6 +18,7 @@ from daemon.config.schema import (
     NotifyConfig,
 )
 from daemon.config.types import split_hostport
+from daemon.triage.rulesfile import RulesFileError, include_rules_file
 
 __all__ = [
     "EXAMPLE_TOKEN_PREFIX",
@@ -66,6 +67,10 @@ def load_config(
     for dotted, value in merged.items():
         if value is not None:
             _set_dotted(data, dotted, value)
+    try:
+        include_rules_file(data, path.parent if path is not None else None)
+    except RulesFileError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

@@ -17,7 +17,9 @@ from daemon.config.comms import DigestConfig, InstructionsConfig, StakeholderLis
 from daemon.config.integrations import IntegrationOptions
 from daemon.config.mail import MailboxConfig, SmtpConfig
 from daemon.config.ops import HealthConfig, LoggingConfig, MetricsConfig, RetentionConfig
+from daemon.config.plans import PlanConfig, check_references
 from daemon.config.types import STRICT, Duration, HostPort, Size
+from daemon.triage.maintenance import MaintenanceWindow
 from daemon.triage.schema import TriageConfig
 from parsers import ReportStatus, Severity
 
@@ -270,6 +272,8 @@ class Config(BaseModel):
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     instructions: InstructionsConfig = Field(default_factory=InstructionsConfig)
+    plans: dict[str, PlanConfig] = Field(default_factory=dict, description="response plans")
+    maintenance: list[MaintenanceWindow] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> Config:
@@ -278,17 +282,12 @@ class Config(BaseModel):
                                        for n in self.triage.default_lists]
         refs += [(f"integrations.{name}.lists", n)
                  for name, integration in self.integrations.items() for n in integration.lists]
-        refs += [(f"triage.rules.{i}.set.lists", n)
-                 for i, rule in enumerate(self.triage.rules) for n in rule.set.lists]
         refs += [("digest.lists", n) for n in self.digest.lists]
         for where, name in refs:
             if name not in known:
                 raise ValueError(f"{where}: unknown list {name!r}; define it under [lists]")
-        for i, rule in enumerate(self.triage.rules):
-            for name in rule.match.integration:
-                if name not in self.integrations:
-                    raise ValueError(f"triage.rules.{i}.match.integration: unknown integration "
-                                     f"{name!r}")
+        check_references(self.triage, self.plans, self.maintenance, self.lists,
+                         self.integrations)
         tokens = [t.token.get_secret_value() for t in self.api.tokens]
         if len(set(tokens)) != len(tokens):
             raise ValueError("api.tokens: two tokens have the same value")

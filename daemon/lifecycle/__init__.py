@@ -17,6 +17,8 @@ a `LifecycleError` subclass (with ``.message`` and ``.field``) when refused:
   `set_affected_services`, `add_containment`, `add_investigation_note`,
   `add_comment`, `set_root_cause`, `set_restored_at`;
 - tasks: `add_task` (response-plan checklists and action items), `update_task`;
+- plans: `activate_plan` (checklist, lists, cadence, escalation deadline, team
+  mail, responding), `add_lists`;
 - the review: `update_review` (recommendations may become action items);
 - stakeholders: `add_recipient`, `remove_recipient`, `change_recipients`
   (per-incident recipients on top of its lists), `set_cadence` (its own
@@ -61,6 +63,7 @@ from daemon.lifecycle.fields import (
     set_text,
 )
 from daemon.lifecycle.gates import check_gates, missing_for
+from daemon.lifecycle.plans import activate_plan, add_lists
 from daemon.lifecycle.review import Recommendation, update_review
 from daemon.lifecycle.stakeholders import (
     add_recipient,
@@ -86,7 +89,8 @@ from daemon.lifecycle.unit import run_change
 __all__ = [
     "CHANGES", "TIMESTAMPS", "TRANSITIONS", "UNSET", "FieldError", "GateError",
     "LifecycleError", "NotFoundError", "Recommendation", "TransitionError", "acknowledge",
-    "add_comment", "add_containment", "add_investigation_note", "add_note", "add_task",
+    "activate_plan", "add_comment", "add_containment", "add_investigation_note", "add_lists",
+    "add_note", "add_task",
     "allowed_from", "apply_changes", "apply_command", "apply_parsed", "assign",
     "change_status", "check_gates", "dismiss", "missing_for", "open_incident",
     "parse_changes", "record", "reopen", "run_change", "set_affected_services", "set_eta",

@@ -17,6 +17,7 @@ from typing import Any
 from daemon.config.types import parse_duration
 from daemon.lifecycle import fields as f
 from daemon.lifecycle.errors import FieldError, NotFoundError
+from daemon.lifecycle.plans import activate_plan
 from daemon.lifecycle.stakeholders import set_cadence
 from daemon.lifecycle.status import acknowledge, change_status, dismiss, reopen
 from daemon.store import repo
@@ -33,7 +34,7 @@ ALIASES = {
     "services": "affected_services", "root-cause": "root_cause",
     "root-cause-category": "root_cause_category", "duplicate-of": "duplicate_of",
     "restored": "restored_at", "containment_action": "containment",
-    "investigation_note": "investigation",
+    "investigation_note": "investigation", "plan": "response_plan",
 }
 
 
@@ -177,6 +178,20 @@ def parse_root_cause(work: Work, name: str, value: Any) -> dict[str, str | None]
     return {"category": None, "text": _text(name, value, optional=False)}
 
 
+def parse_plan(work: Work, name: str, value: Any) -> str:
+    """The name of a configured response plan."""
+    text = _text(name, value, limit=128, optional=False)
+    assert text is not None
+    if text not in work.config.plans:
+        known = ", ".join(work.config.plans) or "none configured"
+        raise FieldError(f"unknown response plan {text!r}; known: {known}", field=name)
+    return text
+
+
+def _activate_plan(work: Work, incident: Incident, actor: Actor, name: str) -> None:
+    activate_plan(work, incident, actor, name)
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """How to parse one named change and how to apply it."""
@@ -203,6 +218,7 @@ CHANGES: dict[str, Change] = {
     "eta": Change(parse_eta, f.set_eta),
     "cadence": Change(parse_cadence, set_cadence),
     "assignee": Change(_optional_text(512), f.assign),
+    "response_plan": Change(parse_plan, _activate_plan),
     "impact_statement": Change(_optional_text(), _setter("impact_statement")),
     "investigation": Change(_required_text(), f.add_investigation_note),
     "containment": Change(_required_text(), f.add_containment),

@@ -65,7 +65,7 @@ def open_incident(
     now = work.now
     derived = priority_for(work.config.triage.matrix, decision.impact, decision.urgency)
     incident = Incident(
-        title=report.title[:500],
+        title=decision.title_for(report.title)[:500],
         description=report.description,
         status=S.TRIAGED,
         severity=decision.severity.value,
@@ -82,6 +82,7 @@ def open_incident(
         integration=context.integration,
         group_key=group_key,
         lists=list(decision.lists),
+        assignee=decision.assignee,
         labels=dict(report.labels),
         discovered_at=report.discovered_at,
         reported_at=now,
@@ -95,10 +96,7 @@ def open_incident(
     record(work, incident, actor, "opened", f"Reported via {context.channel}: {report.title}",
            new=S.REPORTED)
     record(work, incident, actor, "triaged", decision.summary(), old=S.REPORTED, new=S.TRIAGED,
-           data={"hits": list(decision.hits), "misses": list(decision.misses),
-                 "reasons": list(decision.reasons), "lists": list(decision.lists),
-                 "inputs": {"severity": report.severity, "impact": report.impact,
-                            "urgency": report.urgency, "raw_severity": report.raw_severity}})
+           data=decision.record(report))
     work.emit(Event(EventKind.OPENED, incident, actor, new=S.TRIAGED))
     return incident
 

@@ -33,6 +33,8 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "root_cause_category": incident.root_cause_category,
         "restored_at": incident.restored_at,
         "priority_manual": bool(incident.priority_manual),
+        "escalate_at": incident.escalate_at,
+        "escalated_at": incident.escalated_at,
     })
     return data
 

@@ -137,6 +137,7 @@ class Incident(Base):
         Index("ix_incident_status", "status"),
         Index("ix_incident_group", "group_key", "status"),
         Index("ix_incident_next_update", "next_update_at"),
+        Index("ix_incident_escalate", "escalate_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -192,6 +193,10 @@ class Incident(Base):
     cadence_seconds: Mapped[int | None] = mapped_column(Integer)
     recipients_added: Mapped[list[Any] | None]
     recipients_removed: Mapped[list[Any] | None]
+    # Added by migration 0006 (response plans): unacknowledged by `escalate_at`,
+    # mail the plan's escalation list (once; `escalated_at`).
+    escalate_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
 
     alerts: Mapped[list[Alert]] = relationship(back_populates="incident", lazy="raise")
 
@@ -251,6 +256,7 @@ class Report(Base):
         Index("ix_report_incident", "incident_id"),
         Index("ix_report_intake", "intake_id"),
         Index("ix_report_message_id", "message_id"),
+        Index("ix_report_outcome", "outcome", "id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -267,6 +273,9 @@ class Report(Base):
     sender: Mapped[str | None] = mapped_column(String(512))
     outcome: Mapped[str] = mapped_column(String(32))  # opened | updated | resolved | …
     data: Mapped[dict[str, Any]]
+    # Added by migration 0006: with outcome "suppressed", what suppressed it
+    # ("maintenance NAME", "silence #ID NAME" or "rule NAME").
+    suppressed_by: Mapped[str | None] = mapped_column(String(255))
 
     alert: Mapped[Alert | None] = relationship(lazy="raise")
 
@@ -399,15 +408,19 @@ class Silence(Base):
     """A maintenance window or silence: matching reports are stored, not raised."""
 
     __tablename__ = "silence"
+    __table_args__ = (Index("ix_silence_ends", "ends_at"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(255))
     matchers: Mapped[dict[str, Any]]
     starts_at: Mapped[datetime]
-    ends_at: Mapped[datetime]
+    ends_at: Mapped[datetime]  # the expiry; expiring a silence sets it to now
     comment: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime]
+    # Added by migration 0006: the recurring part (weekly or cron), None for one-off.
+    schedule: Mapped[dict[str, Any] | None]
+    expired_by: Mapped[str | None] = mapped_column(String(512))
 
 
 class AutoReply(Base):

@@ -1,5 +1,16 @@
-"""Triage: ordered rules from configuration turn a report into severity, priority, lists."""
+"""Triage: a rule tree from configuration, built-in defaults, maintenance windows.
 
-from daemon.triage.engine import Decision, ReportContext, priority_for, triage
+`triage(report, context, rules, now)` is pure; `daemon.triage.pipeline` runs
+it (with silences from the database) for the pipeline, `daemon.triage.retriage`
+again for an existing incident, and `daemon.triage.replay` for `rules test`
+and `rules backtest`.
+"""
+
+# The configuration holds `[triage]` (daemon.triage.schema), and the schema uses
+# the configuration's value types: load the configuration first, whichever
+# module is imported first.
+import daemon.config  # noqa: F401  isort: skip
+from daemon.triage.engine import Decision, priority_for, triage
+from daemon.triage.match import ReportContext
 
 __all__ = ["Decision", "ReportContext", "priority_for", "triage"]

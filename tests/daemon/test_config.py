@@ -58,7 +58,7 @@ def test_example_configuration_is_valid() -> None:
     ("[triage]\nmatrix.huge = { high = 1 }\n", "unknown level(s) huge.high"),
     ("[[triage.rules]]\nname = 'r'\nmatch.title = '(['\n", "triage.rules.0.match.title"),
     ("[[triage.rules]]\nname = 'r'\nmatch.integration = 'nope'\n",
-     "triage.rules.0.match.integration: unknown integration 'nope'"),
+     "triage rule 'r': unknown integration 'nope'"),
     ("[cadence]\np1 = 'soon'\n", "cadence.p1: 'soon' is not a duration"),
     ("[mailbox]\naddresses = ['Ops <ops@example.org>']\n", "is not a bare mail address"),
     ("[lists]\nops = ['nobody']\n", "lists.ops.addresses.0: 'nobody' is not a bare mail address"),
@@ -113,7 +113,7 @@ def test_check_config_command(tmp_path: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(main, ["check-config", "--config", str(EXAMPLE)])
     assert ok.exit_code == 0, ok.output
-    assert "integration(s), 4 list(s), 3 rule(s)" in ok.output
+    assert "integration(s), 4 list(s), 4 rule(s)" in ok.output
     bad = runner.invoke(main, ["check-config", "--config",
                                str(write(tmp_path, "[server]\nport = 1\n"))])
     assert bad.exit_code == 1

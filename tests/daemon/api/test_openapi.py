@@ -170,6 +170,22 @@ CASES: list[tuple[str, str, str, str | None, Any, int]] = [
     )],
     ("POST", "/api/v1/webhooks/{integration}", "/api/v1/webhooks/generic", "not-the-token",
      {"title": "x"}, 401),
+    ("POST", "/api/v1/incidents/{key}/retriage", "/api/v1/incidents/INC-1/retriage",
+     RESPOND_TOKEN, None, 200),
+    ("POST", "/api/v1/incidents/{key}/retriage", "/api/v1/incidents/INC-9/retriage",
+     RESPOND_TOKEN, None, 404),
+    ("POST", "/api/v1/silences", "/api/v1/silences", RESPOND_TOKEN,
+     {"name": "db upgrade", "match": {"labels": {"env": "staging"}}, "duration": "2h"}, 201),
+    ("POST", "/api/v1/silences", "/api/v1/silences", RESPOND_TOKEN,
+     {"name": "bad", "match": {"labels": {"env": "staging"}}, "cron": "every night"}, 422),
+    ("GET", "/api/v1/silences", "/api/v1/silences", READ_TOKEN, None, 200),
+    ("GET", "/api/v1/silences", "/api/v1/silences", None, None, 401),
+    ("DELETE", "/api/v1/silences/{silence_id}", "/api/v1/silences/1", RESPOND_TOKEN, None,
+     403),
+    ("DELETE", "/api/v1/silences/{silence_id}", "/api/v1/silences/1", ADMIN_TOKEN, None, 200),
+    ("DELETE", "/api/v1/silences/{silence_id}", "/api/v1/silences/7", ADMIN_TOKEN, None, 404),
+    ("GET", "/api/v1/suppressed", "/api/v1/suppressed?since=7d", READ_TOKEN, None, 200),
+    ("GET", "/api/v1/suppressed", "/api/v1/suppressed?since=soon", READ_TOKEN, None, 400),
 ]
 
 

@@ -81,8 +81,11 @@ async def test_confirmation_is_fetched_once_and_recorded(tmp_path: Path,
         untouched = await submit(daemon, "manual", confirmation(url))
         unsubscribed = await submit(daemon, "sns", confirmation(url, UNSUBSCRIBE))
         assert (await intake(daemon, confirmed)).status == "ignored"
-        assert await daemon.app[SCHEDULER].tick_integrations() == 1
+        # The scheduled run at start-up may have confirmed it already; either way,
+        # however many ticks run, the URL is fetched exactly once.
+        confirmed_here = await daemon.app[SCHEDULER].tick_integrations()
         assert await daemon.app[SCHEDULER].tick_integrations() == 0
+        assert confirmed_here in (0, 1)
         assert fake.calls == ["2336412f37..."]  # the token from SNS's URL, fetched once
         details = (await intake(daemon, confirmed)).details
         assert details is not None

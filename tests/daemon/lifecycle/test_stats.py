@@ -44,7 +44,7 @@ async def test_stats_of_a_scripted_set(store: Store) -> None:
     assert stats["by_priority"] == {"P1": 1, "P2": 1, "P3": 1, "P4": 1}
     assert stats["by_severity"] == {"high": 1, "low": 1, "medium": 2}
     assert stats["by_status"] == {"dismissed": 1, "resolved": 2, "triaged": 1}
-    assert stats["by_category"] == {"uncategorised": 4}
+    assert stats["by_category"] == {"service disruption": 4}  # the built-in triage default
     assert stats["by_source"] == {"webhook": 4}
     assert stats["mtta_seconds"] == {"mean": 900.0, "median": 900.0, "count": 2}
     assert stats["mttr_seconds"] == {"mean": 5400.0, "median": 5400.0, "count": 2}
