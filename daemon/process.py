@@ -7,7 +7,11 @@ pipeline worker, `incidentd replay` and the tests all run the same thing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert
 
 import parsers
 from daemon import lifecycle, mailbox
@@ -17,6 +21,7 @@ from daemon.correlate import Correlator, scoped_group_key
 from daemon.dedup import rekey_all
 from daemon.flapping import hold_mail
 from daemon.store.models import (
+    Alert,
     Incident,
     Intake,
     IntakeStatus,
@@ -26,7 +31,7 @@ from daemon.store.models import Report as ReportRow
 from daemon.triage import ReportContext
 from daemon.triage.pipeline import Triager, open_triaged, report_context
 from daemon.work import Actor, ActorSource, Work
-from parsers import Channel, Ignored, ParseError, RawInput, Report, ReportStatus
+from parsers import Attachment, Channel, Ignored, ParseError, RawInput, Report, ReportStatus
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +91,13 @@ def process_intake(work: Work, renderer: Renderer, intake: Intake) -> Outcome:
                             integration=intake.integration)
     changes = AlertChanges(work)
     triager = Triager(work, intake.received_at)
+    rows = ReportRows()
     for position, report in enumerate(reports):
-        incident = handle_report(work, intake, position, report, correlator, changes, triager)
+        incident = handle_report(work, intake, position, report, correlator, changes, triager,
+                                 rows)
         if incident is not None:
             keys.setdefault(incident.key, None)
+    rows.insert(work)
     changes.finish()
     answers = mailbox.after_reports(work, renderer, intake, reports) \
         if intake.source == "smtp" else 0
@@ -118,7 +126,7 @@ def context_for(work: Work, intake: Intake, report: Report) -> ReportContext:
 
 def handle_report(work: Work, intake: Intake, position: int, report: Report,
                   correlator: Correlator, changes: AlertChanges,
-                  triager: Triager) -> Incident | None:
+                  triager: Triager, rows: ReportRows) -> Incident | None:
     """Apply one report: update its alert/incident, open a new incident, or suppress it."""
     context = context_for(work, intake, report)
     suppressed_by: str | None = None
@@ -158,21 +166,53 @@ def handle_report(work: Work, intake: Intake, position: int, report: Report,
                 alert = changes.add(incident, intake, report, actor, note=False)
     if incident is not None:
         correlator.remember(report, incident, alert)
-    row = ReportRow(
-        intake_id=intake.id, incident_id=incident.id if incident else None,
-        alert=alert, position=position, source=report.source,
-        status=report.status.value, title=report.title[:500], occurred_at=report.occurred_at,
-        received_at=intake.received_at,
-        message_id=report.email.message_id if report.email else None,
-        sender=report.email.from_addr if report.email else report.reporter,
-        outcome=outcome, data=report.to_json(), suppressed_by=suppressed_by,
-    )
-    work.session.add(row)
-    if report.email and report.email.attachments:
-        for attachment in report.email.attachments:
+    values = {
+        "intake_id": intake.id, "incident_id": incident.id if incident else None,
+        "position": position, "source": report.source, "status": report.status.value,
+        "title": report.title[:500], "occurred_at": report.occurred_at,
+        "received_at": intake.received_at,
+        "message_id": report.email.message_id if report.email else None,
+        "sender": report.email.from_addr if report.email else report.reporter,
+        "outcome": outcome, "data": report.to_json(), "suppressed_by": suppressed_by,
+    }
+    attachments = report.email.attachments if report.email else ()
+    rows.add(work, values, alert, attachments)
+    return incident
+
+
+class ReportRows:
+    """The report rows of one intake row, stored together once their alerts have ids.
+
+    Nothing reads them back while the row is processed, so they go in as one
+    executemany instead of one ORM insert each (SQLite returns generated ids
+    one statement at a time). A report with attachments is stored at once,
+    because its attachments need its id.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[dict[str, Any], Alert | None]] = []
+
+    def add(self, work: Work, values: dict[str, Any], alert: Alert | None,
+            attachments: Sequence[Attachment]) -> None:
+        """Store the report row now (with attachments) or with the others."""
+        if not attachments:
+            self._pending.append((values, alert))
+            return
+        row = ReportRow(**values, alert=alert)
+        work.session.add(row)
+        for attachment in attachments:
             work.session.add(StoredAttachment(
-                report=row, incident_id=incident.id if incident else None,
+                report=row, incident_id=values["incident_id"],
                 filename=attachment.filename, content_type=attachment.content_type,
                 size=attachment.size, sha256=attachment.sha256,
                 truncated=attachment.truncated, data=attachment.data))
-    return incident
+
+    def insert(self, work: Work) -> None:
+        """Insert the pending rows (the flush gives new alerts their ids first)."""
+        if not self._pending:
+            return
+        work.session.flush()
+        work.session.execute(insert(ReportRow), [
+            {**values, "alert_id": alert.id if alert is not None else None}
+            for values, alert in self._pending])
+        self._pending.clear()
