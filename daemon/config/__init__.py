@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from daemon.config.schema import (
     IntegrationConfig,
     NotifyConfig,
 )
-from daemon.config.types import split_hostport
+from daemon.config.types import read_toml, split_hostport
 from daemon.triage.rulesfile import RulesFileError, include_rules_file
 
 __all__ = [
@@ -54,13 +53,7 @@ def load_config(
         path = Path(os.environ[ENV_CONFIG])
     data: dict[str, Any] = {}
     if path is not None:
-        try:
-            with path.open("rb") as handle:
-                data = tomllib.load(handle)
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no such configuration file") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        data = read_toml(path, "configuration file", ConfigError)
     merged = dict(overrides or {})
     if ENV_DATA_DIR in os.environ and "server.data_dir" not in merged:
         merged["server.data_dir"] = os.environ[ENV_DATA_DIR]

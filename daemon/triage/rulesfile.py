@@ -8,13 +8,12 @@ the rules in force. A relative path is relative to the configuration file.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from daemon.config.types import STRICT
+from daemon.config.types import STRICT, read_toml
 from daemon.triage.schema import Rule
 
 
@@ -32,13 +31,7 @@ class RulesFile(BaseModel):
 
 def read_rules_file(path: Path) -> list[dict[str, Any]]:
     """The raw `[[rules]]` of `path`, validated on their own (errors name the file)."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise RulesFileError(f"{path}: no such rules file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesFileError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, "rules file", RulesFileError)
     try:
         RulesFile.model_validate(data)
     except ValidationError as exc:
