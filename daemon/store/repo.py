@@ -53,30 +53,8 @@ def get_incident(session: Session, *, incident_id: int) -> Incident | None:
     return session.get(Incident, incident_id)
 
 
-def get_open_alert(session: Session, *, integration: str | None, dedup_key: str
-                   ) -> Alert | None:
-    """The alert with this dedup key on an open incident."""
-    query = (select(Alert).join(Incident, Alert.incident_id == Incident.id)
-             .where(Alert.dedup_key == dedup_key, Alert.integration == integration,
-                    Incident.status.in_(OPEN_STATUSES))
-             .order_by(Alert.id.desc()).limit(1))
-    return session.scalars(query).first()
 
 
-def get_open_alerts(session: Session, *, integration: str | None, dedup_keys: Iterable[str]
-                    ) -> dict[str, tuple[Alert, Incident]]:
-    """The newest alert (with its open incident) for each dedup key, in few queries."""
-    found: dict[str, tuple[Alert, Incident]] = {}
-    keys = sorted(set(dedup_keys))
-    for start in range(0, len(keys), CHUNK):
-        query = (select(Alert, Incident).join(Incident, Alert.incident_id == Incident.id)
-                 .where(Alert.dedup_key.in_(keys[start:start + CHUNK]),
-                        Alert.integration == integration,
-                        Incident.status.in_(OPEN_STATUSES))
-                 .order_by(Alert.id))
-        for alert, incident in session.execute(query):
-            found[alert.dedup_key] = (alert, incident)  # ascending ids: the newest wins
-    return found
 
 
 def get_open_incidents_by_groups(session: Session, *, group_keys: Iterable[str],
@@ -95,14 +73,6 @@ def get_open_incidents_by_groups(session: Session, *, group_keys: Iterable[str],
     return found
 
 
-def get_open_incident_by_group(session: Session, *, group_key: str, since: datetime
-                               ) -> Incident | None:
-    """The newest open incident of this group that was reported after `since`."""
-    query = (select(Incident)
-             .where(Incident.group_key == group_key, Incident.status.in_(OPEN_STATUSES),
-                    Incident.reported_at >= since)
-             .order_by(Incident.id.desc()).limit(1))
-    return session.scalars(query).first()
 
 
 def count_unresolved_alerts(session: Session, *, incident_id: int) -> int:
