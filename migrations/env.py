@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from daemon.store.models import Base
+from daemon.store.models import Base  # importing the models registers the tables
 
 connection = context.config.attributes.get("connection")
 if connection is None:

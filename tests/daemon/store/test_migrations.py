@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from daemon.config import Config
 from daemon.store.db import create_engine
 from daemon.store.migrate import current_revision, head_revision, upgrade
-from daemon.store.models import Base
+from daemon.store.models import Base  # importing the models registers the tables
 
 
 def _differences(connection: Connection) -> list[Any]:
