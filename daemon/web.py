@@ -49,6 +49,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 class AccessLogger(AbstractAccessLogger):
     """One line per request, without the query string (it may carry a token)."""
 
+    @property
+    def enabled(self) -> bool:
+        """Whether a line would be written; aiohttp skips the timing and the call otherwise."""
+        return self.logger.isEnabledFor(logging.INFO)  # the quiet DEBUG lines need INFO too
+
     def log(self, request: web.BaseRequest, response: web.StreamResponse,
             time: float) -> None:
         """See `AbstractAccessLogger`."""

@@ -49,6 +49,8 @@ def load_event(body: bytes) -> Mapping[str, Any]:
     except json.JSONDecodeError as exc:
         raise InvalidEvent([f"the body is not JSON: {exc.msg} at line {exc.lineno} "
                             f"column {exc.colno}"]) from None
+    except RecursionError:
+        raise InvalidEvent(["the body is not usable JSON: nested too deeply"]) from None
     if not isinstance(data, Mapping):
         raise InvalidEvent(["the event must be a JSON object"])
     return data

@@ -33,24 +33,12 @@ log = logging.getLogger(__name__)
 WEBHOOK_ROUTE = "/api/v1/webhooks/{integration}"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
-# What the webhook handler's answer means for the report (DESIGN §4 codes).
-WEBHOOK_OUTCOMES = {
-    202: "accepted",
-    400: "rejected-invalid",
-    401: "rejected-auth",
-    404: "rejected-unknown-integration",
-    413: "rejected-size",
-    415: "rejected-type",
-    503: "store-failed",
-}
 # The reply to the end of DATA, for mail.
 SMTP_OUTCOMES = {"250": "accepted", "451": "store-failed", "552": "rejected-size"}
 
 
-def route_template(request: web.BaseRequest) -> str:
+def route_template(request: web.Request) -> str:
     """The matched route's template (`/api/v1/incidents/{key}`), never the raw path."""
-    if not isinstance(request, web.Request):
-        return "unmatched"
     resource = request.match_info.route.resource
     return resource.canonical if resource is not None else "unmatched"
 
@@ -71,17 +59,18 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         status = 499  # cancelled: the client went away before the answer
         raise
     finally:
-        metrics = request.app[METRICS]
         route = route_template(request)
         method = request.method if request.method in METHODS else "other"
-        metrics.http_requests.labels(method, route, str(status)).inc()
-        metrics.http_duration.labels(route).observe(time.perf_counter() - started)
-        if route == WEBHOOK_ROUTE and request.method == "POST":
-            name = request.match_info.get("integration", "")
-            if name not in request.app[RUNTIME].config.integrations:
-                name = "unknown"  # keep label values bounded to the configured names
-            outcome = WEBHOOK_OUTCOMES.get(status, "rejected" if status < 500 else "error")
-            metrics.intake.labels("webhook", name, outcome).inc()
+        integration = None
+        if route == WEBHOOK_ROUTE and method == "POST":
+            integration = request.match_info.get("integration", "")
+            if integration not in request.app[RUNTIME].config.integrations:
+                integration = "unknown"  # keep label values bounded to the configured names
+        series = request.app[METRICS].http_series(method, route, status, integration)
+        series.requests.inc()
+        series.duration.observe(time.perf_counter() - started)
+        if series.intake is not None:
+            series.intake.inc()
 
 
 class MeasuredProtocol(SMTP):

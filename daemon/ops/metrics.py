@@ -9,8 +9,10 @@ Every name is listed in the README's Operations section.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import (
@@ -23,6 +25,17 @@ from prometheus_client import (
 
 from daemon.ops.stats import OUTBOX_STATES, StoreStats
 
+# What the webhook handler's answer means for the report (DESIGN §4 codes).
+WEBHOOK_OUTCOMES = {
+    202: "accepted",
+    400: "rejected-invalid",
+    401: "rejected-auth",
+    404: "rejected-unknown-integration",
+    413: "rejected-size",
+    415: "rejected-type",
+    503: "store-failed",
+}
+
 LATENCY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 DELIVERY_BUCKETS = (1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400)
@@ -33,6 +46,15 @@ def _version() -> str:
         return version("incidentd")
     except PackageNotFoundError:  # running from a source tree that is not installed
         return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSeries:
+    """The labelled series one kind of HTTP request updates."""
+
+    requests: Any
+    duration: Any
+    intake: Any | None  # for webhooks: the intake counter of integration and outcome
 
 
 class Metrics:
@@ -122,6 +144,27 @@ class Metrics:
                                          ["kind"], registry=registry)
         self.reloads.labels("ok")
         self.reloads.labels("failed")
+        self._http_series: dict[tuple[str, str, int, str | None], HttpSeries] = {}
+
+    def http_series(self, method: str, route: str, status: int,
+                    integration: str | None) -> HttpSeries:
+        """The series of one (method, route template, status[, webhook integration]).
+
+        Looking labelled children up once per combination, not per request,
+        keeps metrics off the webhook's hot path; the label values are bounded
+        (methods, route templates, configured integrations), and so is this cache.
+        """
+        key = (method, route, status, integration)
+        series = self._http_series.get(key)
+        if series is None:
+            outcome = WEBHOOK_OUTCOMES.get(status, "rejected" if status < 500 else "error")
+            series = HttpSeries(
+                self.http_requests.labels(method, route, str(status)),
+                self.http_duration.labels(route),
+                None if integration is None else self.intake.labels(
+                    "webhook", integration, outcome))
+            self._http_series[key] = series
+        return series
 
     def update_store(self, stats: StoreStats, now: datetime) -> None:
         """Set the store gauges from a fresh `StoreStats`."""

@@ -77,6 +77,8 @@ async def test_query_token_is_accepted(config: Config) -> None:
     (b"", "empty body"),
     (b"{not json", "body is not JSON: Expecting property name"),
     (b"\xff\xfe{}", "not UTF-8"),
+    (b"[" * 100_000, "nested too deeply"),  # deeper than any parser here recurses
+    (b'{"a": 1} trailing', "body is not JSON: Extra data at line 1 column 10"),
 ])
 async def test_bad_bodies_are_400_with_the_reason(config: Config, body: bytes,
                                                   error: str) -> None:
@@ -86,6 +88,17 @@ async def test_bad_bodies_are_400_with_the_reason(config: Config, body: bytes,
         assert error in str(answer["error"])
         assert answer["field"] == "body"
         assert await intake_rows(daemon) == 0
+
+
+@pytest.mark.parametrize("body", [
+    b'\xef\xbb\xbf{"status": "firing", "alerts": []}',  # a byte-order mark some tools send
+    b'{"value": NaN}',  # not RFC 8259, but Python's own JSON reads it, and so do the parsers
+])
+async def test_json_the_parsers_read_is_accepted(config: Config, body: bytes) -> None:
+    async with running_daemon(config) as daemon:
+        status, answer, _ = await post(daemon, "/api/v1/webhooks/alertmanager", body, BEARER)
+        assert status == 202, answer
+        assert await intake_rows(daemon) == 1
 
 
 async def test_oversized_body_is_413(tmp_path: Path) -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from daemon.config import Config
 from daemon.intake.writer import IntakeRecord, IntakeWriter, StoreUnavailable
 from daemon.store.db import create_engine
+from daemon.store.models import Intake
 
 
 async def test_each_submitter_gets_the_id_of_its_own_row(config: Config) -> None:
@@ -39,3 +42,55 @@ async def test_a_closed_writer_refuses(config: Config) -> None:
     record = IntakeRecord(received_at=datetime.now(UTC), source="smtp", raw=b"x")
     with pytest.raises(StoreUnavailable, match="shutting down"):
         await writer.submit(record)
+
+
+async def test_rows_read_back_exactly_as_submitted(config: Config) -> None:
+    """The batch insert stores what the ORM reads: times, lists, mappings, digests."""
+    received = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=UTC)
+    mail = IntakeRecord(received_at=received, source="smtp", raw=b"Subject: x\r\n\r\nbody",
+                        peer="192.0.2.7", mail_from="alice@example.org",
+                        rcpt_to=["incidents@example.org", "ops@example.org"],
+                        details={"spf": "pass", "size": 18}, auth_user="alice")
+    hook = IntakeRecord(received_at=received, source="webhook", raw=b'{"a": 1}',
+                        integration="alertmanager", content_type="application/json")
+    writer = IntakeWriter(config.database_url)
+    writer.start()
+    try:
+        mail_id, hook_id = await asyncio.gather(writer.submit(mail), writer.submit(hook))
+    finally:
+        await writer.close()
+    engine = create_engine(config.database_url)
+    async with AsyncSession(engine) as session:
+        stored_mail = await session.get_one(Intake, mail_id)
+        stored_hook = await session.get_one(Intake, hook_id)
+    await engine.dispose()
+    assert (stored_mail.received_at, stored_mail.source, stored_mail.peer,
+            stored_mail.mail_from, stored_mail.rcpt_to, stored_mail.details,
+            stored_mail.auth_user, stored_mail.status, stored_mail.raw) == (
+        received, "smtp", "192.0.2.7", "alice@example.org",
+        ["incidents@example.org", "ops@example.org"], {"spf": "pass", "size": 18}, "alice",
+        "accepted", b"Subject: x\r\n\r\nbody")
+    assert stored_mail.sha256 == hashlib.sha256(b"Subject: x\r\n\r\nbody").hexdigest()
+    assert (stored_hook.integration, stored_hook.content_type, stored_hook.rcpt_to,
+            stored_hook.details, stored_hook.mail_from) == (
+        "alertmanager", "application/json", None, None, None)
+
+
+async def test_a_failed_commit_fails_its_batch_and_the_next_one_succeeds(
+        config: Config) -> None:
+    writer = IntakeWriter(config.database_url)
+    writer.start()
+    engine = create_engine(config.database_url)
+    record = IntakeRecord(received_at=datetime.now(UTC), source="webhook", raw=b"{}")
+    try:
+        assert await writer.submit(record) == 1
+        async with engine.begin() as connection:
+            await connection.execute(text("ALTER TABLE intake RENAME TO intake_away"))
+        with pytest.raises(StoreUnavailable):
+            await writer.submit(record)
+        async with engine.begin() as connection:
+            await connection.execute(text("ALTER TABLE intake_away RENAME TO intake"))
+        assert await writer.submit(record) == 2
+    finally:
+        await writer.close()
+        await engine.dispose()

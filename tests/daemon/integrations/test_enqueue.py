@@ -128,7 +128,8 @@ async def test_bodies_that_are_not_events(sqlite_only: Config) -> None:
     async with running_daemon(sqlite_only) as daemon:
         for body, error in [(b"", "the body is empty"),
                             (b"[1, 2]", "the event must be a JSON object"),
-                            (b"{nope", "the body is not JSON")]:
+                            (b"{nope", "the body is not JSON"),
+                            (b"[" * 100_000, "the body is not usable JSON: nested too deeply")]:
             status, answer, _ = await post(daemon, "/v2/enqueue", body)
             assert status == 400
             assert answer["errors"][0].startswith(error)
