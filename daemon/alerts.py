@@ -54,7 +54,7 @@ class AlertChanges:
         assert report.dedup_key is not None
         now = self.work.now
         alert = Alert(
-            incident_id=incident.id, integration=intake.integration,
+            id=self.work.alert_id(), incident_id=incident.id, integration=intake.integration,
             dedup_key=report.dedup_key, status=report.status.value, title=report.title[:500],
             severity=report.severity.value if report.severity else None,
             labels=dict(report.labels), first_seen=now, last_seen=now, count=1,

@@ -11,10 +11,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from daemon.config import Config
-from daemon.store.models import Incident
+from daemon.store.db import WRITE_LOCKED
+from daemon.store.models import Alert, Incident
 
 
 class ActorSource(StrEnum):
@@ -37,6 +39,8 @@ class Actor:
 
 
 SYSTEM = Actor("incidentd", ActorSource.SYSTEM)
+
+_HIGHEST_ALERT_ID = select(func.max(Alert.id))
 
 
 class EventKind(StrEnum):
@@ -71,6 +75,25 @@ class Work:
     config: Config
     now: datetime
     events: list[Event] = field(default_factory=list)
+    _next_alert_id: int | None = None
+
+    def alert_id(self) -> int | None:
+        """An id for a new alert, or None to let the database choose one.
+
+        The ORM must insert rows one statement at a time when it has to read
+        their generated ids back from SQLite; with ids chosen here, a row's
+        new alerts go in as one executemany. Only where the transaction holds
+        SQLite's write lock from its start: there, the highest id plus one is
+        exactly what SQLite itself would choose, and nobody else can take it.
+        """
+        if not self.session.info.get(WRITE_LOCKED):
+            return None
+        if self._next_alert_id is None:
+            highest = self.session.scalar(_HIGHEST_ALERT_ID)
+            self._next_alert_id = (highest or 0) + 1
+        allocated = self._next_alert_id
+        self._next_alert_id += 1
+        return allocated
 
     def emit(self, event: Event) -> None:
         """Record `event` for comms."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from daemon.store.models import (
@@ -40,12 +40,18 @@ def get_accepted_intake_ids(session: Session, *, after_id: int = 0, limit: int =
     return session.scalars(query).all()
 
 
+# The pipeline's per-row queries are built once: building a statement and its
+# cache key costs more than running it on a small store. Values come as bind
+# parameters ("expanding" ones for IN lists).
+_CLAIM = select(Intake).where(Intake.id == bindparam("intake_id"),
+                              Intake.status == IntakeStatus.ACCEPTED)
+_CLAIM_SKIP_LOCKED = _CLAIM.with_for_update(skip_locked=True)
+
+
 def claim_intake(session: Session, *, intake_id: int) -> Intake | None:
     """Lock an accepted intake row for processing; None if gone or taken."""
-    query = select(Intake).where(Intake.id == intake_id, Intake.status == IntakeStatus.ACCEPTED)
-    if skip_locked(session):
-        query = query.with_for_update(skip_locked=True)
-    return session.scalars(query).first()
+    query = _CLAIM_SKIP_LOCKED if skip_locked(session) else _CLAIM
+    return session.scalars(query, {"intake_id": intake_id}).first()
 
 
 def get_incident(session: Session, *, incident_id: int) -> Incident | None:
@@ -53,8 +59,11 @@ def get_incident(session: Session, *, incident_id: int) -> Incident | None:
     return session.get(Incident, incident_id)
 
 
-
-
+_OPEN_BY_GROUPS = (select(Incident)
+                   .where(Incident.group_key.in_(bindparam("keys", expanding=True)),
+                          Incident.status.in_(OPEN_STATUSES),
+                          Incident.reported_at >= bindparam("since"))
+                   .order_by(Incident.id))
 
 
 def get_open_incidents_by_groups(session: Session, *, group_keys: Iterable[str],
@@ -63,16 +72,11 @@ def get_open_incidents_by_groups(session: Session, *, group_keys: Iterable[str],
     found: dict[str, Incident] = {}
     keys = sorted(set(group_keys))
     for start in range(0, len(keys), CHUNK):
-        query = (select(Incident)
-                 .where(Incident.group_key.in_(keys[start:start + CHUNK]),
-                        Incident.status.in_(OPEN_STATUSES), Incident.reported_at >= since)
-                 .order_by(Incident.id))
-        for incident in session.scalars(query):
+        chunk = {"keys": keys[start:start + CHUNK], "since": since}
+        for incident in session.scalars(_OPEN_BY_GROUPS, chunk):
             assert incident.group_key is not None
             found[incident.group_key] = incident
     return found
-
-
 
 
 def count_unresolved_alerts(session: Session, *, incident_id: int) -> int:
@@ -152,6 +156,19 @@ def get_stale_sending(session: Session, *, now: datetime) -> Sequence[Outbox]:
 
 # --- monitoring integrations: dedup across a recent resolution, services, flapping -----------
 
+def _recent_alerts(integration: ColumnElement[bool]) -> Select[Alert, Incident]:
+    recent = or_(Incident.status.in_(OPEN_STATUSES),
+                 and_(Incident.status == IncidentStatus.RESOLVED,
+                      Incident.resolved_at >= bindparam("since")))
+    return (select(Alert, Incident).join(Incident, Alert.incident_id == Incident.id)
+            .where(Alert.dedup_key.in_(bindparam("keys", expanding=True)), integration, recent)
+            .order_by(Alert.id))
+
+
+_RECENT_ALERTS = _recent_alerts(Alert.integration == bindparam("integration"))
+_RECENT_ALERTS_OF_NO_INTEGRATION = _recent_alerts(Alert.integration.is_(None))
+
+
 def get_recent_alerts(session: Session, *, integration: str | None, dedup_keys: Iterable[str],
                       resolved_since: datetime) -> dict[str, tuple[Alert, Incident]]:
     """Per dedup key, the alert on an open incident, else on one resolved since then.
@@ -161,15 +178,11 @@ def get_recent_alerts(session: Session, *, integration: str | None, dedup_keys: 
     """
     found: dict[str, tuple[Alert, Incident]] = {}
     keys = sorted(set(dedup_keys))
-    recent = or_(Incident.status.in_(OPEN_STATUSES),
-                 and_(Incident.status == IncidentStatus.RESOLVED,
-                      Incident.resolved_at >= resolved_since))
+    query = _RECENT_ALERTS_OF_NO_INTEGRATION if integration is None else _RECENT_ALERTS
     for start in range(0, len(keys), CHUNK):
-        query = (select(Alert, Incident).join(Incident, Alert.incident_id == Incident.id)
-                 .where(Alert.dedup_key.in_(keys[start:start + CHUNK]),
-                        Alert.integration == integration, recent)
-                 .order_by(Alert.id))
-        for alert, incident in session.execute(query):
+        chunk = {"keys": keys[start:start + CHUNK], "integration": integration,
+                 "since": resolved_since}
+        for alert, incident in session.execute(query, chunk):
             held = found.get(alert.dedup_key)
             if held is None or incident.is_open or not held[1].is_open:
                 found[alert.dedup_key] = (alert, incident)  # open first, then the newest
