@@ -43,7 +43,7 @@ from daemon.runtime import Runtime
 from daemon.scheduler import Scheduler
 from daemon.store.db import Database
 from daemon.store.migrate import check_schema
-from daemon.web import error_middleware
+from daemon.web import BODY_LIMIT, error_middleware
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ def build_app(
     app[RUNTIME] = runtime
     app[CONFIG] = config
     app[CLOCK] = clock or SystemClock()
+    app[BODY_LIMIT] = config.server.max_body_size
     intake_routes.add_routes(app)
     api.add_routes(app)
     wiring.install(app)

@@ -15,6 +15,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
+# The request body limit the application was built with (aiohttp enforces it
+# before a handler runs and keeps its own copy private).
+BODY_LIMIT = web.AppKey("body_limit", int)
+
 
 def json_error(status: int, message: str, *, field: str | None = None,
                **extra: Any) -> web.Response:
@@ -28,8 +32,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except web.HTTPRequestEntityTooLarge:
-        limit = request.app._client_max_size  # the limit aiohttp enforced
-        return json_error(413, f"body too large; the limit is {limit} bytes", field="body")
+        limit = request.app.get(BODY_LIMIT)
+        text = f"; the limit is {limit} bytes" if limit is not None else ""
+        return json_error(413, f"body too large{text}", field="body")
     except web.HTTPMethodNotAllowed as exc:
         response = json_error(405, f"method {exc.method} not allowed here; "
                                    f"use {', '.join(sorted(exc.allowed_methods))}")

@@ -15,6 +15,7 @@ from daemon.keys import ENGINE, SESSIONS
 from daemon.store.models import Intake
 from tests.conftest import FIXTURES
 from tests.support import (
+    ADMIN_TOKEN,
     ALERTMANAGER_TOKEN,
     MAILBOX,
     Daemon,
@@ -110,6 +111,16 @@ async def test_oversized_body_is_413(tmp_path: Path) -> None:
         assert status == 413
         assert "1024 bytes" in str(answer["error"])
         assert await intake_rows(daemon) == 0
+
+
+async def test_an_api_body_over_the_server_limit_is_413_with_the_limit(tmp_path: Path) -> None:
+    config = make_config(tmp_path, **{"server.max_body_size": "1k"})
+    await migrate(config)
+    async with running_daemon(config) as daemon:
+        status, answer, _ = await post(daemon, "/api/v1/incidents/INC-1/notes",
+                                       b'{"text": "' + b"a" * 4096 + b'"}',
+                                       {**JSON, "Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert (status, answer["error"]) == (413, "body too large; the limit is 1024 bytes")
 
 
 async def test_wrong_method_is_405_and_unknown_route_404(config: Config) -> None:
