@@ -76,12 +76,17 @@ updates_interval = "1h"
 
 
 def start(args: list[str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The log goes to a file, not a pipe nobody reads: a full pipe would stall
+    # the server mid-run and show up as a slow rate.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - the server writes to it while it runs
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log)
     try:
         wait_port(port)
     except RuntimeError:
         process.kill()
-        raise RuntimeError(process.communicate()[1].decode()) from None
+        process.wait()
+        log.seek(0)
+        raise RuntimeError(log.read().decode(errors="replace")) from None
     return process
 
 
