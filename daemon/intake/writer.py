@@ -13,6 +13,7 @@ import collections
 import contextlib
 import hashlib
 import logging
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -78,10 +79,10 @@ class _SqliteStore:
 
     One thread hop per batch, instead of several per statement through
     aiosqlite, keeps the event loop free for the listeners. The batch goes to
-    the driver as one executemany of a statement compiled once, with the
-    columns' own bind processors, so rows are stored exactly as the ORM would
-    store them at a fraction of its per-row cost; the row values (and the
-    digest, which releases the interpreter lock) are computed in the thread.
+    the driver as multi-row INSERTs built from a statement compiled once, with
+    the columns' own bind processors, so rows are stored exactly as the ORM
+    would store them at a fraction of its per-row cost; the row values and
+    digests are computed in the thread.
     """
 
     def __init__(self, url: str) -> None:
@@ -115,7 +116,7 @@ class _SqliteStore:
         return f"{self._prefix} VALUES {', '.join([self._values] * rows)}"
 
     def _insert(self, records: list[IntakeRecord]) -> list[int]:
-        """Insert with one executemany and derive the ids.
+        """Insert the batch in one transaction and derive the ids.
 
         SQLite cannot return ids in parameter order for a batch, and one
         statement per row is what makes per-request commits slow. Inside this
@@ -127,13 +128,19 @@ class _SqliteStore:
         if self._connection is None:
             self._connection = self._engine.raw_connection()
         connection = self._connection
+        width = len(_COLUMNS)
+        # As few statements as the build allows: the driver gives up the
+        # interpreter lock around each statement it steps, and an executemany
+        # would have to win it back from the busy event loop once per row.
+        # SQLite before 3.32 allows only 999 parameters per statement.
+        per_statement = max(1, connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
         try:
             cursor = connection.cursor()
-            # One statement for the batch: the driver gives up the interpreter
-            # lock around each statement it steps, and an executemany would
-            # then have to win it back from the busy event loop once per row.
-            cursor.execute(self._statement(len(records)), parameters)
-            last = int(cursor.lastrowid)  # the rowid of the statement's last row
+            for start in range(0, len(records), per_statement):
+                rows = min(per_statement, len(records) - start)
+                cursor.execute(self._statement(rows),
+                               parameters[start * width:(start + rows) * width])
+            last = int(cursor.lastrowid)  # the rowid of the batch's last row
             cursor.close()
             connection.commit()
         except Exception:

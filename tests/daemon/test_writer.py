@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daemon.config import Config
-from daemon.intake.writer import IntakeRecord, IntakeWriter, StoreUnavailable
+from daemon.intake.writer import IntakeRecord, IntakeWriter, StoreUnavailable, _SqliteStore
 from daemon.store.db import create_engine
 from daemon.store.models import Intake
+from tests.support import make_config, migrate
 
 
 async def test_each_submitter_gets_the_id_of_its_own_row(config: Config) -> None:
@@ -94,3 +98,31 @@ async def test_a_failed_commit_fails_its_batch_and_the_next_one_succeeds(
     finally:
         await writer.close()
         await engine.dispose()
+
+
+async def test_a_batch_larger_than_one_statement_allows_still_commits_as_one(
+        tmp_path: Path) -> None:
+    """SQLite before 3.32 takes 999 parameters per statement: big batches are split."""
+    config = make_config(tmp_path)
+    await migrate(config)
+    writer = IntakeWriter(config.database_url)
+    assert isinstance(writer._store, _SqliteStore)  # the SQLite path is what is tested
+
+    def old_limit(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+
+    event.listen(writer._store._engine, "connect", old_limit)
+    writer.start()
+    try:
+        records = [IntakeRecord(received_at=datetime.now(UTC), source="webhook",
+                                integration="x", raw=f'{{"n": {n}}}'.encode())
+                   for n in range(400)]
+        ids = await asyncio.gather(*(writer.submit(record) for record in records))
+        assert writer.batches < 10  # far more rows per batch than one statement takes
+    finally:
+        await writer.close()
+    engine = create_engine(config.database_url)
+    async with engine.connect() as connection:
+        stored = dict((await connection.execute(text("SELECT id, raw FROM intake"))).all())
+    await engine.dispose()
+    assert [stored[i] for i in ids] == [r.raw for r in records]
