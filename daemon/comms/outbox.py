@@ -58,6 +58,19 @@ def enqueue(
     return [_add(work, incident, kind, mail, copy, thread) for copy in copies]
 
 
+def to_header(config: Config, incident: Incident | None, recipients: Sequence[str]) -> str:
+    """What `To:` shows: the recipient, or, for several, an empty named group.
+
+    Stakeholder lists mix teams, managers and outside parties; listing them
+    all would hand each one the others' addresses. The envelope still carries
+    every recipient, as for Bcc.
+    """
+    if len(recipients) <= 1 or config.notify.disclose_recipients:
+        return ", ".join(recipients)
+    name = f"{incident.key} stakeholders" if incident is not None else "incidentd recipients"
+    return f"{name}:;"
+
+
 def immediately(work: Work, addresses: Sequence[str]) -> list[Delivery]:
     """One copy to `addresses`, due now (none without addresses)."""
     return [Delivery(work.now, tuple(addresses))] if addresses else []
@@ -71,7 +84,7 @@ def _add(work: Work, incident: Incident | None, kind: str, mail: RenderedMail,
     message_id = email.utils.make_msgid(idstring=kind, domain=domain)
     message = EmailMessage()
     message["From"] = config.notify.sender
-    message["To"] = ", ".join(copy.recipients)
+    message["To"] = to_header(config, incident, copy.recipients)
     message["Subject"] = mail.subject
     message["Date"] = email.utils.format_datetime(max(work.now, copy.at))
     message["Message-ID"] = message_id

@@ -147,6 +147,9 @@ class NotifyConfig(BaseModel):
     retry_max_interval: Duration = timedelta(hours=1)
     retry_max_age: Duration = timedelta(days=2)
     contact: str = Field("", description="who stakeholders can call or write to; in every mail")
+    disclose_recipients: bool = Field(
+        False, description="list every recipient in To:; otherwise a mail to several people "
+                           "is addressed to an empty group and they do not see each other")
     timezone: TimeZone = Field("UTC", description="times in mails, and of quiet hours")
 
 

@@ -39,11 +39,27 @@ async def test_delivered_once_as_a_tagged_multipart_mail(tmp_path: Path) -> None
     assert received.recipients == ["oncall@example.org", "lead@example.org"]
     message = email.message_from_bytes(received.data, policy=email.policy.default)
     assert message["Subject"] == "[INC-1] P1 Checkout down — Triaged"
+    assert message["To"] == "INC-1 stakeholders:;"  # neither sees the other's address
     assert message["Auto-Submitted"] == "auto-generated"
     assert message.get_content_type() == "multipart/alternative"
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert 'style="' in html
     assert "prefers-color-scheme: dark" in html
+
+
+async def test_recipients_are_listed_when_the_configuration_says_so(tmp_path: Path) -> None:
+    async with smtp_sink() as sink:
+        store = await relay_store(tmp_path, sink.port, FakeClock(),
+                                  **{"notify.disclose_recipients": True})
+        try:
+            await store.webhook(OUTAGE)
+            assert await deliver(store) == 1
+        finally:
+            await store.close()
+    (received,) = sink.messages
+    message = email.message_from_bytes(received.data, policy=email.policy.default)
+    assert message["To"] == "oncall@example.org, lead@example.org"
+    assert received.recipients == ["oncall@example.org", "lead@example.org"]
 
 
 async def test_a_4xx_is_retried_with_growing_back_off_then_delivered(tmp_path: Path) -> None:
