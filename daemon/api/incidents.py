@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from daemon.api.common import requires, respond
 from daemon.api.stats import parse_since
 from daemon.keys import CLOCK, SESSIONS
-from daemon.reporting.views import incident_json
+from daemon.reporting.views import incident_json, timeline_json
 from daemon.store import repo
 from daemon.store.models import IncidentStatus, parse_incident_key
 from daemon.web import json_error
@@ -72,9 +72,8 @@ async def get_incident(request: web.Request) -> web.Response:
                            "first_seen": a.first_seen, "last_seen": a.last_seen,
                            "resolved_at": a.resolved_at, "flapping": bool(a.flapping)}
                           for a in repo.get_alerts(session, incident_id=number)]
-        data["timeline"] = [{"at": t.at, "actor": t.actor, "source": t.source, "kind": t.kind,
-                             "old": t.old, "new": t.new, "text": t.text}
-                            for t in repo.get_timeline(session, incident_id=number)]
+        data["timeline"] = [timeline_json(entry)  # as /timeline shows them
+                            for entry in repo.get_timeline(session, incident_id=number)]
         return data
 
     async with request.app[SESSIONS]() as session:

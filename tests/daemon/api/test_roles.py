@@ -55,3 +55,5 @@ async def test_roles(config: Config) -> None:
         _, timeline = await api.call("GET", f"/api/v1/incidents/{key}/timeline")
         actors = {(e["actor"], e["source"]) for e in timeline["timeline"][2:]}
         assert actors == {("responder", "api"), ("admin", "api")}
+        _, whole = await api.call("GET", f"/api/v1/incidents/{key}")
+        assert whole["timeline"] == timeline["timeline"]  # the same entries, ids and data
