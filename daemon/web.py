@@ -32,9 +32,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except web.HTTPRequestEntityTooLarge:
-        limit = request.app.get(BODY_LIMIT)
-        text = f"; the limit is {limit} bytes" if limit is not None else ""
-        return json_error(413, f"body too large{text}", field="body")
+        limit = request.app[BODY_LIMIT]
+        return json_error(413, f"body too large; the limit is {limit} bytes", field="body")
     except web.HTTPMethodNotAllowed as exc:
         response = json_error(405, f"method {exc.method} not allowed here; "
                                    f"use {', '.join(sorted(exc.allowed_methods))}")

@@ -10,11 +10,12 @@ generated key, returned in the answer.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
+
+from daemon.intake.json_body import NotJson, decode_json
 
 ACTIONS: Final = ("trigger", "acknowledge", "resolve")
 SEVERITIES: Final = ("critical", "error", "warning", "info")
@@ -43,14 +44,9 @@ def load_event(body: bytes) -> Mapping[str, Any]:
     if not body.strip():
         raise InvalidEvent(["the body is empty; send a JSON event object"])
     try:
-        data = json.loads(body.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InvalidEvent(["the body is not UTF-8 text"]) from None
-    except json.JSONDecodeError as exc:
-        raise InvalidEvent([f"the body is not JSON: {exc.msg} at line {exc.lineno} "
-                            f"column {exc.colno}"]) from None
-    except RecursionError:
-        raise InvalidEvent(["the body is not usable JSON: nested too deeply"]) from None
+        data = decode_json(body)
+    except NotJson as exc:
+        raise InvalidEvent([f"the body is {exc.reason}"]) from None
     if not isinstance(data, Mapping):
         raise InvalidEvent(["the event must be a JSON object"])
     return data

@@ -9,7 +9,6 @@ server's); signature 401; rate limit 429; empty or non-JSON body 400; store
 from __future__ import annotations
 
 import codecs
-import json
 import logging
 from datetime import datetime
 
@@ -18,6 +17,7 @@ from aiohttp import web
 
 from daemon.config import Config, IntegrationConfig
 from daemon.intake.auth import AuthError, authenticate_webhook, check_signature
+from daemon.intake.json_body import NotJson, decode_json
 from daemon.intake.limits import GUARDS, BodyTooLarge, IntakeGuards, read_body
 from daemon.intake.writer import IntakeRecord, StoreUnavailable
 from daemon.keys import CLOCK, RUNTIME, WRITER
@@ -65,13 +65,9 @@ def json_problem(body: bytes) -> str | None:
     except orjson.JSONDecodeError:
         pass
     try:
-        json.loads(body.decode("utf-8-sig"))  # JSON on the wire is UTF-8 (RFC 8259)
-    except UnicodeDecodeError:
-        return "body is not UTF-8 text"
-    except json.JSONDecodeError as exc:
-        return f"body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-    except RecursionError:
-        return "body is not usable JSON: nested too deeply"
+        decode_json(body)
+    except NotJson as exc:
+        return f"body is {exc.reason}"
     return None
 
 

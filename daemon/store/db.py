@@ -46,6 +46,7 @@ def json_loads(text: str | bytes) -> Any:
     except orjson.JSONDecodeError:
         return json.loads(text)
 
+
 # Session.info key: the session's transaction holds the database's only write
 # lock (SQLite, BEGIN IMMEDIATE), so nobody else inserts while it runs.
 WRITE_LOCKED = "write_locked"
