@@ -24,6 +24,7 @@ from aiosmtpd.smtp import SMTP
 from daemon import api
 from daemon.clock import Clock, SystemClock
 from daemon.config import EXAMPLE_TOKEN_PREFIX, Config, split_hostport
+from daemon.forwarded import forwarded_middleware
 from daemon.intake import routes as intake_routes
 from daemon.intake.smtp import MailboxHandler
 from daemon.intake.smtp_server import protocol_factory
@@ -62,7 +63,7 @@ def build_app(
     """
     app = web.Application(
         client_max_size=config.server.max_body_size,
-        middlewares=[metrics_middleware, error_middleware],
+        middlewares=[forwarded_middleware, metrics_middleware, error_middleware],
     )
     runtime = Runtime(config, config_path=config_path, overrides=dict(overrides or {}),
                       from_file=config_path is not None or overrides is not None)

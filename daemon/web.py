@@ -15,6 +15,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
+# The client's address behind a trusted proxy (set by `daemon.forwarded`), for
+# the access log: it sees the request as it arrived, before middlewares.
+CLIENT = web.RequestKey("client", str)
+
 # The request body limit the application was built with (aiohttp enforces it
 # before a handler runs and keeps its own copy private).
 BODY_LIMIT = web.AppKey("body_limit", int)
@@ -63,7 +67,8 @@ class AccessLogger(AbstractAccessLogger):
         """See `AbstractAccessLogger`."""
         # Probes and scrapes arrive every few seconds; log them only when they fail.
         quiet = request.path in PROBE_PATHS and response.status < 400
+        peer = request.get(CLIENT) or request.remote  # behind a trusted proxy: the client
         self.logger.log(logging.DEBUG if quiet else logging.INFO,
                         "http %s %s status=%d bytes=%d ms=%.1f peer=%s",
                         request.method, request.path, response.status,
-                        response.body_length, time * 1000, request.remote)
+                        response.body_length, time * 1000, peer)

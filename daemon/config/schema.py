@@ -5,12 +5,13 @@ Every field documents its default; `examples/incidentd.toml` mirrors this file.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 
 import parsers
 from daemon.config.comms import DigestConfig, InstructionsConfig, StakeholderList, TimeZone
@@ -40,11 +41,22 @@ class ServerConfig(BaseModel):
     max_message_size: Size = Field(25 * 1024 * 1024, description="largest mail (SMTP 552)")
     max_recipients: int = Field(50, ge=1)
     shutdown_timeout: Duration = timedelta(seconds=10)
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
+        (), description="reverse proxies whose X-Forwarded-For names the client")
 
     @field_validator("smtp", mode="before")
     @classmethod
     def _empty_disables(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            return value
+        # ipaddress words the mistake ("10.0.0.1/8 has host bits set")
+        return tuple(ipaddress.ip_network(item) if isinstance(item, str) else item
+                     for item in value)
 
 
 class DatabaseConfig(BaseModel):
