@@ -110,3 +110,22 @@ async def test_settling_while_firing_sends_one_update(tmp_path: Path) -> None:
         # Mail flows again: the next change of the settled alert is mailed as usual.
         await send(daemon, "resolved")
         assert (await mails(daemon))[-1] == "resolved"
+
+
+async def test_scheduled_updates_keep_their_cadence_while_event_mail_is_held(
+        tmp_path: Path) -> None:
+    """The SOP's regular updates go on; only the mail about each flap is held."""
+    config = await flapping_config(tmp_path, None)
+    async with running_daemon(config) as daemon:
+        for status in ("firing", "resolved", "firing", "resolved", "firing"):
+            await send(daemon, status)
+        (alert,) = await alerts(daemon)
+        assert alert.flapping
+        held = await mails(daemon)
+        await send(daemon, "resolved")
+        assert await mails(daemon) == held  # the flap itself is not mailed
+        (incident,) = await incidents(daemon)
+        daemon.clock.advance(config.cadence.for_priority(incident.priority))
+        assert await daemon.app[SCHEDULER].tick_updates() == 1
+        assert (await mails(daemon))[len(held):] == ["update"]
+        assert (await alerts(daemon))[0].flapping  # still held: settling has not run
