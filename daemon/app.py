@@ -160,7 +160,8 @@ async def _smtp(app: web.Application) -> AsyncIterator[None]:
                              mailbox=lambda: runtime.get_config().mailbox)
     sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
     # SMTP or LMTP, TLS, AUTH, timeouts ([smtp]); sessions and answers counted for /metrics
-    make = protocol_factory(config, handler, wrap=lambda kind: measured(kind, app[METRICS]))
+    make = protocol_factory(runtime.get_config, handler,
+                            wrap=lambda kind: measured(kind, app[METRICS]))
 
     def factory() -> SMTP:
         protocol = make()

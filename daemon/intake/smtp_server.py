@@ -9,7 +9,11 @@ never in the threaded `Controller`. What is added here:
 - a connection lives at most `[smtp] session_timeout`, however busy, besides
   aiosmtpd's idle timeout per command (`[smtp] timeout`);
 - AUTH (PLAIN, LOGIN) only after STARTTLS, against `[smtp] auth_users`, at
-  most three attempts per connection; without users AUTH is not offered.
+  most three attempts per connection; without users AUTH is not offered;
+- each new connection takes the `[smtp]` settings in force, so a reload
+  changes users, TLS (the certificate is read again: a renewed one takes
+  effect), requirements and timeouts for the connections that follow. Only
+  the protocol, SMTP or LMTP, stays as it was at start-up.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
@@ -101,28 +106,54 @@ def authenticator(users: dict[str, str]
     return check
 
 
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    """What new connections are built from: a configuration, its TLS context and AUTH check."""
+
+    config: Config
+    tls: ssl.SSLContext | None
+    check: Callable[[SMTP, Session, Envelope, str, Any], AuthResult] | None
+
+
+def _load(config: Config, previous: _Settings | None) -> _Settings:
+    """Settings for `config`; after a reload, a certificate that fails to load keeps the old one."""
+    try:
+        tls = tls_context(config.smtp)
+    except (OSError, ssl.SSLError) as exc:
+        if previous is None:
+            raise  # at start-up: the daemon does not start without its certificate
+        log.error("smtp: cannot load the TLS certificate, keeping the one in use: %s", exc)
+        tls = previous.tls
+    users = dict(config.smtp.auth_users)
+    return _Settings(config, tls, authenticator(users) if users else None)
+
+
 def protocol_factory(
-    config: Config, handler: object,
+    config: Callable[[], Config], handler: object,
     *, wrap: Callable[[type[_Hardened]], type[_Hardened]] = lambda kind: kind,
 ) -> Callable[[], SMTP]:
     """A protocol factory for `loop.create_server`, as `[smtp]` configures it.
 
+    `config` gives the configuration in force; each new connection follows it.
     `wrap` may derive the protocol class (the daemon adds its metrics this way).
     """
-    smtp = config.smtp
-    kind = wrap(MailboxLMTP if smtp.protocol == "lmtp" else MailboxSMTP)
-    context = tls_context(smtp)
-    users = dict(smtp.auth_users)
+    current = _load(config(), None)
+    kind = wrap(MailboxLMTP if current.config.smtp.protocol == "lmtp" else MailboxSMTP)
 
     def factory() -> SMTP:
+        nonlocal current
+        in_force = config()
+        if in_force is not current.config:  # reloaded since the last connection
+            current = _load(in_force, current)
+        smtp = current.config.smtp
         protocol = kind(
-            handler, hostname=config.server.hostname, ident="incidentd ESMTP",
-            data_size_limit=config.server.max_message_size, enable_SMTPUTF8=True,
+            handler, hostname=current.config.server.hostname, ident="incidentd ESMTP",
+            data_size_limit=current.config.server.max_message_size, enable_SMTPUTF8=True,
             decode_data=False, timeout=smtp.timeout.total_seconds(),
-            tls_context=context, require_starttls=smtp.require_tls,
+            tls_context=current.tls, require_starttls=smtp.require_tls,
             auth_required=smtp.auth_required, auth_require_tls=True,
-            authenticator=authenticator(users) if users else None,
-            auth_exclude_mechanism=None if users else ("PLAIN", "LOGIN"),
+            authenticator=current.check,
+            auth_exclude_mechanism=None if current.check else ("PLAIN", "LOGIN"),
             command_call_limit={"AUTH": AUTH_ATTEMPTS, "*": COMMANDS_PER_CONNECTION})
         protocol.session_limit = smtp.session_timeout.total_seconds()
         return protocol

@@ -1,10 +1,11 @@
 """What a configuration reload changes, and what needs a restart instead.
 
 Rules, templates, lists, mailbox addresses, cadence, integrations and API
-tokens are read afresh by every request and every pipeline transaction, so a
-new value simply takes effect. What was used to build a resource at start-up
-(listeners, database, data directory, notifier backend, scheduler intervals)
-keeps its old value until a restart; the reload says so.
+tokens are read afresh by every request and every pipeline transaction, and
+`[smtp]` by every new mailbox connection, so a new value simply takes
+effect. What was used to build a resource at start-up (listeners and the
+mailbox protocol, database, data directory, notifier backend, scheduler
+intervals) keeps its old value until a restart; the reload says so.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ RESTART_KEYS = (
     "server.max_message_size",
     "server.max_recipients",
     "server.shutdown_timeout",
+    "smtp.protocol",
     "database",
     "notify.backend",
     "notify.maildir",

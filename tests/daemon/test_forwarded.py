@@ -85,13 +85,13 @@ class _Lines(logging.Handler):
 async def test_behind_a_trusted_proxy_the_client_is_stored_and_logged(tmp_path: Path) -> None:
     peers, lines = await stored_peers(tmp_path, ["127.0.0.1"])
     assert peers == ["203.0.113.9"]
-    assert len(lines) == 1 and lines[0].endswith("peer=203.0.113.9")
+    assert [line.rsplit(" ", 1)[-1] for line in lines] == ["peer=203.0.113.9"]
 
 
 async def test_an_untrusted_peer_cannot_set_its_address(tmp_path: Path) -> None:
     peers, lines = await stored_peers(tmp_path, ["10.0.0.0/8"])
     assert peers == ["127.0.0.1"]
-    assert len(lines) == 1 and lines[0].endswith("peer=127.0.0.1")
+    assert [line.rsplit(" ", 1)[-1] for line in lines] == ["peer=127.0.0.1"]
 
 
 def test_a_bad_network_is_refused_with_its_key(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ import trustme
 from sqlalchemy import select
 
 from daemon.intake.passwords import hash_password
-from daemon.keys import SESSIONS
+from daemon.keys import RUNTIME, SESSIONS
+from daemon.ops.reload import plan_reload
 from daemon.store.models import Intake
 from tests.daemon.mailbox.support import mail, mail_config
 from tests.daemon.test_end_to_end import processed
@@ -191,3 +192,59 @@ async def test_without_users_auth_is_not_offered_even_over_tls(
         assert not [line for line in lines if line.upper().startswith("AUTH")]
         assert "8BITMIME" in lines
         assert auth[0] == 504
+
+
+async def test_a_reload_changes_auth_users_for_new_connections(
+        tmp_path: Path, certificate: tuple[trustme.CA, Path, Path]) -> None:
+    """Removing a leaked password takes effect at the reload, not at the next restart."""
+    ca, cert, key = certificate
+    tls = {"smtp.tls_cert": str(cert), "smtp.tls_key": str(key)}
+    config = await mail_config(tmp_path, **tls,
+                               **{"smtp.auth_users": {"monitor": hash_password("leaked")}})
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+
+    def login(password: str) -> int:
+        def conversation(client: smtplib.SMTP) -> int:
+            client.starttls(context=context)
+            client.ehlo("client.example.org")
+            try:
+                return int(client.login("monitor", password)[0])
+            except smtplib.SMTPAuthenticationError as exc:
+                return int(exc.smtp_code)
+        return conversation
+
+    async with running_daemon(config) as daemon:
+        assert await client_call(daemon.smtp_port, login("leaked")) == 235
+        runtime = daemon.app[RUNTIME]
+        new = await mail_config(tmp_path, **tls, **{
+            "smtp.auth_users": {"monitor": hash_password("rotated")}, "smtp.protocol": "lmtp"})
+        runtime.config, result = plan_reload(runtime.config, new)
+        assert result.changed == ("smtp.auth_users",)
+        assert result.restart_needed == ("smtp.protocol",)  # the listener stays SMTP
+        assert await client_call(daemon.smtp_port, login("leaked")) == 535
+        assert await client_call(daemon.smtp_port, login("rotated")) == 235
+
+
+async def test_a_certificate_that_fails_to_load_after_a_reload_keeps_the_old_one(
+        tmp_path: Path, certificate: tuple[trustme.CA, Path, Path]) -> None:
+    """The reload checked the file; by the next connection it is half rewritten."""
+    ca, cert, key = certificate
+    config = await mail_config(tmp_path, **{"smtp.tls_cert": str(cert),
+                                            "smtp.tls_key": str(key)})
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+
+    def starttls(client: smtplib.SMTP) -> int:
+        return int(client.starttls(context=context)[0])
+
+    renewed = tmp_path / "renewed.pem"
+    renewed.write_bytes(cert.read_bytes())
+    async with running_daemon(config) as daemon:
+        runtime = daemon.app[RUNTIME]
+        new = await mail_config(tmp_path, **{"smtp.tls_cert": str(renewed),
+                                             "smtp.tls_key": str(key)})
+        runtime.config, result = plan_reload(runtime.config, new)
+        assert result.changed == ("smtp.tls_cert",)
+        renewed.write_text("-----BEGIN CERTIFICATE-----\n")
+        assert await client_call(daemon.smtp_port, starttls) == 220
