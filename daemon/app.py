@@ -157,7 +157,8 @@ async def _smtp(app: web.Application) -> AsyncIterator[None]:
     runtime = app[RUNTIME]
     handler = MailboxHandler(app[WRITER], app[CLOCK], lambda: runtime.smtp_addresses,
                              config.server.max_recipients,
-                             mailbox=lambda: runtime.get_config().mailbox)
+                             mailbox=lambda: runtime.get_config().mailbox,
+                             trusted_proxies=lambda: runtime.get_config().server.trusted_proxies)
     sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
     # SMTP or LMTP, TLS, AUTH, timeouts ([smtp]); sessions and answers counted for /metrics
     make = protocol_factory(runtime.get_config, handler,

@@ -1,5 +1,8 @@
 """The client's address behind a reverse proxy or load balancer (`[server] trusted_proxies`).
 
+For HTTP it comes from X-Forwarded-For (below); for SMTP from a PROXY
+protocol header (`daemon.intake.smtp`), which only a trusted peer may send.
+
 A proxy appends the address it received the request from to X-Forwarded-For,
 so the header reads "client, proxy1, proxy2" and the connection comes from the
 last proxy. Only a peer in a trusted network may speak for the client: the
@@ -36,6 +39,12 @@ def _trusted(address: Address, networks: Sequence[Network]) -> bool:
     return any(address in network for network in networks)
 
 
+def is_trusted(peer: str | None, networks: Sequence[Network]) -> bool:
+    """Whether `peer` (an IP address as text) is in one of `networks`."""
+    address = _parse(peer) if peer is not None else None
+    return address is not None and _trusted(address, networks)
+
+
 def client_address(peer: str | None, forwarded_for: Sequence[str],
                    trusted: Sequence[Network]) -> str | None:
     """The client behind `peer`, or `peer` itself when nothing trustworthy says otherwise.
@@ -44,21 +53,16 @@ def client_address(peer: str | None, forwarded_for: Sequence[str],
     with an entry that is not an IP address (a port, `unknown`, an obfuscated
     name) is not used at all: a broken proxy chain names nobody reliably.
     """
-    if not trusted or not forwarded_for or peer is None:
-        return peer
-    direct = _parse(peer)
-    if direct is None or not _trusted(direct, trusted):
+    if not forwarded_for or not is_trusted(peer, trusted):
         return peer
     entries = [entry for line in forwarded_for for entry in line.split(",")]
     hops = [hop for hop in map(_parse, entries) if hop is not None]
     if not hops or len(hops) != len(entries):
         return peer
-    client = direct
     for hop in reversed(hops):
-        client = hop
         if not _trusted(hop, trusted):
-            break
-    return str(client)
+            return str(hop)
+    return str(hops[0])  # every hop is one of ours: the farthest is all we know
 
 
 @web.middleware

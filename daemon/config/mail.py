@@ -129,6 +129,9 @@ class SmtpConfig(BaseModel):
                               description="idle time allowed per command and for DATA")
     session_timeout: Duration = Field(timedelta(hours=1),
                                       description="longest connection, however busy")
+    proxy_protocol: bool = Field(
+        False, description="connections start with a PROXY protocol header (HAProxy, a "
+                           "network load balancer) from one of [server] trusted_proxies")
 
     @field_validator("auth_users")
     @classmethod

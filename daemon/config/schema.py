@@ -310,6 +310,9 @@ class Config(BaseModel):
                    if i.routing_key is not None]
         if len(set(routing)) != len(routing):
             raise ValueError("integrations: two integrations have the same routing_key")
+        if self.smtp.proxy_protocol and not self.server.trusted_proxies:
+            raise ValueError("smtp.proxy_protocol: name the load balancers that send the "
+                             "header in [server] trusted_proxies")
         return self
 
     @property

@@ -5,20 +5,24 @@ acknowledged with 250 only after the raw message is committed. With
 `sender_policy = "reject"` an envelope sender outside `[mailbox]
 allowed_senders` is refused at MAIL FROM; every other check on the mail
 itself runs in the pipeline. Over LMTP each recipient gets its own answer
-(RFC 2033 §4.2), all from the one commit.
+(RFC 2033 §4.2), all from the one commit. Behind a TCP load balancer that
+sends a PROXY protocol header (`[smtp] proxy_protocol`), the address it names
+is the peer, if the balancer is one of `[server] trusted_proxies`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aiosmtpd.lmtp import LMTP
+from aiosmtpd.proxy_protocol import ProxyData
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from daemon.clock import Clock
 from daemon.config.mail import MailboxConfig
+from daemon.forwarded import Network, is_trusted
 from daemon.intake.writer import IntakeRecord, IntakeWriter, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -34,8 +38,10 @@ class MailboxHandler:
         addresses: Callable[[], frozenset[str]],
         max_recipients: int,
         mailbox: Callable[[], MailboxConfig] | None = None,
+        trusted_proxies: Callable[[], Sequence[Network]] = tuple,
     ) -> None:
         self._writer = writer
+        self._trusted_proxies = trusted_proxies
         self._clock = clock
         self._addresses = addresses
         self._max_recipients = max_recipients
@@ -49,6 +55,21 @@ class MailboxHandler:
         try:
             await asyncio.wait_for(self._idle.wait(), timeout=seconds)
         except TimeoutError:
+            return False
+        return True
+
+    async def handle_PROXY(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope, proxy_data: ProxyData,
+    ) -> bool:
+        """Take the PROXY header's client address, but only from a trusted load balancer.
+
+        A header without one (v1 `UNKNOWN`, v2 `LOCAL`: the balancer's own
+        health check) keeps the balancer as the peer. Refused: the connection
+        is closed before the greeting.
+        """
+        balancer = _direct_peer(session)
+        if not is_trusted(balancer, self._trusted_proxies()):
+            log.warning("smtp refused PROXY header from untrusted peer=%s", balancer)
             return False
         return True
 
@@ -131,6 +152,14 @@ def _answer(server: SMTP, envelope: Envelope, reply: str) -> str:
 
 
 def _peer(session: Session) -> str | None:
+    """The client: as a trusted load balancer's PROXY header names it, else the connection's."""
+    proxied = session.proxy_data
+    if proxied is not None and proxied.valid and proxied.src_addr:
+        return str(proxied.src_addr)
+    return _direct_peer(session)
+
+
+def _direct_peer(session: Session) -> str | None:
     peer = session.peer
     if isinstance(peer, tuple) and peer:
         return str(peer[0])

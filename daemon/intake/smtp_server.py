@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 MAX_LINE = 64 * 1024
 AUTH_ATTEMPTS = 3
 COMMANDS_PER_CONNECTION = 100_000  # a sanity cap; MTAs reuse connections for many mails
+PROXY_TIMEOUT = 10.0  # seconds for a load balancer's PROXY header; it sends it at once
 
 
 class _QuietSession(Session):
@@ -154,7 +155,8 @@ def protocol_factory(
             auth_required=smtp.auth_required, auth_require_tls=True,
             authenticator=current.check,
             auth_exclude_mechanism=None if current.check else ("PLAIN", "LOGIN"),
-            command_call_limit={"AUTH": AUTH_ATTEMPTS, "*": COMMANDS_PER_CONNECTION})
+            command_call_limit={"AUTH": AUTH_ATTEMPTS, "*": COMMANDS_PER_CONNECTION},
+            proxy_protocol_timeout=PROXY_TIMEOUT if smtp.proxy_protocol else None)
         protocol.session_limit = smtp.session_timeout.total_seconds()
         return protocol
 
