@@ -14,6 +14,7 @@ priority.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Literal
@@ -43,6 +45,9 @@ _SECRET_PATTERNS = (
     re.compile(r"(?i)(\b(?:token|password|passwd|secret)=)(?:\"[^\"]*\"|[^\s,;&]+)"),
     re.compile(r"(?i)(://[^/:@\s]+:)[^@/\s]+(?=@)"),  # user:password@host in URLs
 )
+# Each pattern above needs one of these (in ASCII text, any case) to match:
+# checking for them first spares most lines the four scans.
+_SECRET_HINTS = ("token=", "api_key=", "password=", "passwd=", "secret=", "bearer", "://")
 REDACTED = "***"
 
 
@@ -77,9 +82,45 @@ class Redactor:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
+        if text.isascii():  # beyond ASCII, case-insensitive matching is not just lower()
+            lowered = text.lower()
+            if not any(hint in lowered for hint in _SECRET_HINTS):
+                return text
         for pattern in _SECRET_PATTERNS:
             text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
         return text
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """A message format as `_render` uses it, worked out once per distinct message."""
+
+    format: str  # the message with `key=%s` placeholders turned into plain `%s`
+    placeholders: int
+    keyed: tuple[tuple[int, str, str], ...]  # (argument index, key, conversion letter)
+
+
+@functools.lru_cache(maxsize=1024)
+def _template(msg: str) -> _Template:
+    pieces: list[str] = []
+    keyed: list[tuple[int, str, str]] = []
+    done = 0
+    position = 0
+    for match in _PLACEHOLDER.finditer(msg):
+        kind = match.group(1)
+        if kind == "%":
+            continue  # a literal percent sign stays as it is written
+        key = _KEY_BEFORE.search(msg, 0, match.start())
+        conversion = match.group(0)
+        if key is not None:
+            keyed.append((position, key.group(1), kind))
+            if kind in "sr":
+                conversion = "%s"  # the value is quoted text by then
+        pieces += [msg[done:match.start()], conversion]
+        done = match.end()
+        position += 1
+    pieces.append(msg[done:])
+    return _Template("".join(pieces), position, tuple(keyed))
 
 
 def _render(record: logging.LogRecord) -> tuple[str, dict[str, Any]]:
@@ -87,26 +128,19 @@ def _render(record: logging.LogRecord) -> tuple[str, dict[str, Any]]:
     fields: dict[str, Any] = {}
     if not isinstance(record.msg, str) or not isinstance(record.args, tuple) or not record.args:
         return record.getMessage(), fields
+    template = _template(record.msg)
+    if template.placeholders != len(record.args):
+        return record.getMessage(), {}  # a wrong call: logging reports it as usual
     args = list(record.args)
-    pieces: list[str] = []
-    done = 0
-    position = 0
-    for match in _PLACEHOLDER.finditer(record.msg):
-        if match.group(1) == "%" or position >= len(args):
-            continue
-        key = _KEY_BEFORE.search(record.msg, 0, match.start())
-        conversion = match.group(0)
-        if key is not None:
-            fields[key.group(1)] = args[position]
-            if match.group(1) in "sr":
-                value = args[position] if match.group(1) == "s" else repr(args[position])
-                args[position], conversion = quote(value), "%s"
-        pieces += [record.msg[done:match.start()], conversion]
-        done = match.end()
-        position += 1
-    pieces.append(record.msg[done:])
+    for index, key, kind in template.keyed:
+        value = args[index]
+        fields[key] = value
+        if kind == "s":
+            args[index] = quote(value)
+        elif kind == "r":
+            args[index] = quote(repr(value))
     try:
-        return "".join(pieces) % tuple(args), fields
+        return template.format % tuple(args), fields
     except (TypeError, ValueError):
         return record.getMessage(), {}
 

@@ -19,6 +19,10 @@ PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # the access log: it sees the request as it arrived, before middlewares.
 CLIENT = web.RequestKey("client", str)
 
+# The intake row a request was stored as, for the access log line: one line per
+# accepted webhook, with the id to look it up by.
+INTAKE_ID = web.ResponseKey("intake_id", int)
+
 # The request body limit the application was built with (aiohttp enforces it
 # before a handler runs and keeps its own copy private).
 BODY_LIMIT = web.AppKey("body_limit", int)
@@ -68,7 +72,13 @@ class AccessLogger(AbstractAccessLogger):
         # Probes and scrapes arrive every few seconds; log them only when they fail.
         quiet = request.path in PROBE_PATHS and response.status < 400
         peer = request.get(CLIENT) or request.remote  # behind a trusted proxy: the client
-        self.logger.log(logging.DEBUG if quiet else logging.INFO,
-                        "http %s %s status=%d bytes=%d ms=%.1f peer=%s",
+        level = logging.DEBUG if quiet else logging.INFO
+        intake_id = response.get(INTAKE_ID)
+        if intake_id is not None:
+            self.logger.log(level, "http %s %s status=%d bytes=%d ms=%.1f peer=%s intake=%d",
+                            request.method, request.path, response.status,
+                            response.body_length, time * 1000, peer, intake_id)
+            return
+        self.logger.log(level, "http %s %s status=%d bytes=%d ms=%.1f peer=%s",
                         request.method, request.path, response.status,
                         response.body_length, time * 1000, peer)

@@ -28,6 +28,7 @@ from daemon.intake.http import body_limit
 from daemon.intake.limits import GUARDS, BodyTooLarge, read_body
 from daemon.intake.writer import IntakeRecord, StoreUnavailable
 from daemon.keys import CLOCK, RUNTIME, WRITER
+from daemon.web import INTAKE_ID
 
 log = logging.getLogger(__name__)
 
@@ -116,5 +117,7 @@ async def _store(request: web.Request, name: str, body: bytes,
         response = answer(503, "unavailable", "The event could not be stored; retry later")
         response.headers["Retry-After"] = "5"
         return response
-    log.info("enqueue accepted intake=%d integration=%s size=%d", intake_id, name, len(body))
-    return answer(202, "success", "Event processed", dedup_key=dedup_key)
+    log.debug("enqueue accepted intake=%d integration=%s size=%d", intake_id, name, len(body))
+    response = answer(202, "success", "Event processed", dedup_key=dedup_key)
+    response[INTAKE_ID] = intake_id  # the access log line names it
+    return response

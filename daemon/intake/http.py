@@ -21,7 +21,7 @@ from daemon.intake.json_body import NotJson, decode_json
 from daemon.intake.limits import GUARDS, BodyTooLarge, IntakeGuards, read_body
 from daemon.intake.writer import IntakeRecord, StoreUnavailable
 from daemon.keys import CLOCK, RUNTIME, WRITER
-from daemon.web import json_error
+from daemon.web import INTAKE_ID, json_error
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,9 @@ def accepted(intake_id: int) -> web.Response:
     """202 with the intake id; the body is written out because it is answered per report."""
     body = (f'{{"status": "accepted", "intake_id": {intake_id:d}, '
             f'"url": "/api/v1/intake/{intake_id:d}"}}').encode()
-    return web.Response(body=body, status=202, content_type="application/json")
+    response = web.Response(body=body, status=202, content_type="application/json")
+    response[INTAKE_ID] = intake_id  # the access log line names it
+    return response
 
 
 def body_limit(config: Config, integration: IntegrationConfig) -> int:
@@ -137,5 +139,5 @@ async def _admit_and_store(request: web.Request, guards: IntakeGuards, name: str
         response = json_error(503, "the report could not be stored; retry later")
         response.headers["Retry-After"] = "5"
         return response
-    log.info("webhook accepted intake=%d integration=%s size=%d", intake_id, name, len(body))
+    log.debug("webhook accepted intake=%d integration=%s size=%d", intake_id, name, len(body))
     return accepted(intake_id)

@@ -50,7 +50,10 @@ def test_without_trusted_proxies_the_header_is_ignored() -> None:
 
 
 async def stored_peers(tmp_path: Path, trusted: list[str]) -> tuple[list[str], list[str]]:
-    """Post one webhook through a 'proxy' on loopback; return the stored peer and log lines."""
+    """Post one webhook through a 'proxy' on loopback; return the stored peer and log lines.
+
+    The access log line ends with the peer and the intake row it became.
+    """
     config = make_config(tmp_path, **{"server.trusted_proxies": trusted})
     await migrate(config)
     handler = _Lines()
@@ -70,7 +73,10 @@ async def stored_peers(tmp_path: Path, trusted: list[str]) -> tuple[list[str], l
                 row = await session.get_one(Intake, intake_id)
     finally:
         access.removeHandler(handler)
-    return [str(row.peer)], [line for line in handler.lines if "/webhooks/" in line]
+    lines = [line for line in handler.lines if "/webhooks/" in line]
+    suffix = f" intake={intake_id}"
+    assert all(line.endswith(suffix) for line in lines)
+    return [str(row.peer)], [line.removesuffix(suffix) for line in lines]
 
 
 class _Lines(logging.Handler):

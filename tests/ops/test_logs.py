@@ -66,6 +66,31 @@ def test_secrets_never_reach_the_log(message: str) -> None:
     assert "***" in line
 
 
+@pytest.mark.parametrize(("message", "kept"), [
+    ("GET /api/v1/webhooks/x?TOKEN=unlisted1&a=1", "GET /api/v1/webhooks/x?TOKEN=***&a=1"),
+    ("upstream said Authorization: BEARER unlisted2", "upstream said Authorization: BEARER ***"),
+    ("connect postgresql://incidentd:unlisted3@db/incidentd failed",
+     "connect postgresql://incidentd:***@db/incidentd failed"),
+    ("relay said Passwd=unlisted4", "relay said Passwd=***"),
+    # beyond ASCII, case-insensitive matching knows more than lower() does
+    ("relay sagte ſecret=unlisted5 (Grüße)", "relay sagte ſecret=*** (Grüße)"),
+    ("nothing secret here: size=12 peer=192.0.2.1", "nothing secret here: size=12 peer=192.0.2.1"),
+])
+def test_secret_looking_values_are_blanked_without_being_configured(message: str,
+                                                                    kept: str) -> None:
+    assert Redactor()(message) == kept
+
+
+def test_a_message_format_gives_the_same_line_every_time() -> None:
+    """Formats are worked out once; later lines must not differ from the first."""
+    formatter = EventFormatter(style="text", journald=True)
+    lines = {formatter.format(record("mail from=%s to=%r size=%d 100%% done", "a b", "c", 5))
+             for _ in range(3)}
+    assert lines == {"<6>INFO daemon.test: mail from=\"a b\" to='c' size=5 100% done"}
+    with pytest.raises(TypeError):  # as with logging's own formatter: the handler reports it
+        formatter.format(record("two=%s three=%s", "only one"))
+
+
 def test_journald_is_recognised_by_the_stream_identity(tmp_path: object,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     with open(os.devnull, "w") as stream:
