@@ -32,6 +32,7 @@ from daemon.intake.writer import IntakeWriter
 from daemon.keys import CLOCK, CONFIG, DATABASE, ENGINE, RUNTIME, SESSIONS, WRITER
 from daemon.notify import build_notifier
 from daemon.ops import wiring
+from daemon.ops.activation import LISTENERS
 from daemon.ops.instrument import (
     MeasuredNotifier,
     measured,
@@ -151,7 +152,12 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 
 async def _smtp(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
+    inherited = app.get(LISTENERS, {}).get("smtp")  # from systemd's socket unit
     if config.server.smtp is None:
+        if inherited is not None:
+            log.warning("smtp is disabled ([server] smtp = \"\"); closing the socket "
+                        "systemd passed for it")
+            inherited.close()
         yield
         return
     runtime = app[RUNTIME]
@@ -169,10 +175,15 @@ async def _smtp(app: web.Application) -> AsyncIterator[None]:
         sessions.add(protocol)
         return protocol
 
-    host, port = split_hostport(config.server.smtp)
-    server = await asyncio.get_running_loop().create_server(factory, host=host, port=port)
+    loop = asyncio.get_running_loop()
+    if inherited is not None:
+        server = await loop.create_server(factory, sock=inherited)
+    else:
+        host, port = split_hostport(config.server.smtp)
+        server = await loop.create_server(factory, host=host, port=port)
     app[SMTP_SERVER] = server
-    log.info("%s listening on %s", config.smtp.protocol, _bound(server))
+    log.info("%s listening on %s%s", config.smtp.protocol, _bound(server),
+             " (socket from systemd)" if inherited is not None else "")
     yield
     server.close()
     await handler.wait_idle(config.server.shutdown_timeout.total_seconds())

@@ -26,6 +26,7 @@ def serve(config_path: Path | None, data_dir: Path | None, http: str | None,
           smtp: str | None, log_level: str | None) -> None:
     """Run the daemon in the foreground until SIGTERM or Ctrl-C; SIGHUP reloads."""
     from daemon.app import build_app, warn_about_example_tokens
+    from daemon.ops.activation import LISTENERS, ActivationError, inherited_sockets
     from daemon.ops.service import PID_FILE, Service
     from daemon.ops.wiring import OPS, secret_values
     from daemon.web import AccessLogger
@@ -46,9 +47,15 @@ def serve(config_path: Path | None, data_dir: Path | None, http: str | None,
                     overrides=overrides)
     app[OPS].manage_logging = True
     app[OPS].secrets = secrets
+    try:
+        listeners = inherited_sockets()
+    except ActivationError as exc:
+        raise click.ClickException(str(exc)) from None
+    app[LISTENERS] = listeners
     service = Service(app, host=host, port=port,
                       shutdown_timeout=config.server.shutdown_timeout.total_seconds(),
-                      pid_file=config.server.data_dir / PID_FILE, access_log_class=AccessLogger)
+                      pid_file=config.server.data_dir / PID_FILE, access_log_class=AccessLogger,
+                      sock=listeners.get("http"))
     try:
         asyncio.run(service.run())
     except SchemaError as exc:

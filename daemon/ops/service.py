@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from daemon.keys import CLOCK, RUNTIME
+from daemon.ops.activation import describe
 from daemon.ops.metrics import METRICS
 from daemon.ops.sdnotify import SystemdNotifier, watchdog_interval
 from daemon.ops.wiring import OPS, reload_app, store_stats
@@ -48,9 +50,11 @@ class Service:
         pid_file: Path | None,
         access_log_class: type[AbstractAccessLogger] | None = None,
         notifier: SystemdNotifier | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
         self.app = app
         self.host, self.port = host, port
+        self.sock = sock  # a listening socket from systemd, used instead of host and port
         self.pid_file = pid_file
         self.notifier = notifier or SystemdNotifier.from_environ()
         kwargs: dict[str, Any] = {"handle_signals": False, "shutdown_timeout": shutdown_timeout}
@@ -99,9 +103,15 @@ class Service:
             # later one (say the SMTP bind) fails; aiohttp leaves that to us.
             await self.app.cleanup()
             raise
-        site = web.TCPSite(self.runner, self.host, self.port)
-        await site.start()
-        log.info("http listening on %s", site.name.removeprefix("http://"))
+        site: web.BaseSite
+        if self.sock is not None:
+            site = web.SockSite(self.runner, self.sock)
+            await site.start()
+            log.info("http listening on %s (socket from systemd)", describe(self.sock))
+        else:
+            site = web.TCPSite(self.runner, self.host, self.port)
+            await site.start()
+            log.info("http listening on %s", site.name.removeprefix("http://"))
         self._write_pid_file()
         self.notifier.ready(await self.status_line("ready"))
         self._started = True

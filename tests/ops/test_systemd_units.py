@@ -91,3 +91,17 @@ def test_security_exposure_stays_low(tmp_path: Path) -> None:
     line = next(ln for ln in result.stdout.splitlines() if "Overall exposure level" in ln)
     score = float(line.split(":")[1].split()[0])
     assert score <= 2.0, line  # README records the measured value (1.4, "OK")
+
+
+@needs_analyze
+def test_systemd_analyze_verify_passes_for_the_socket_units(tmp_path: Path) -> None:
+    service = unit_for_this_machine(tmp_path)
+    sockets = []
+    for name in ("incidentd-http.socket", "incidentd-smtp.socket"):
+        copy = tmp_path / name
+        copy.write_text((ROOT / "systemd" / name).read_text())
+        sockets.append(str(copy))
+    result = subprocess.run([str(ANALYZE), "verify", *sockets, str(service)],
+                            capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "", result.stderr
