@@ -42,7 +42,8 @@ class ServerConfig(BaseModel):
     max_recipients: int = Field(50, ge=1)
     shutdown_timeout: Duration = timedelta(seconds=10)
     trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
-        (), description="reverse proxies whose X-Forwarded-For names the client")
+        (), description="reverse proxies and load balancers whose X-Forwarded-For (or PROXY "
+                        "header, with [smtp] proxy_protocol) names the client")
 
     @field_validator("smtp", mode="before")
     @classmethod
