@@ -91,7 +91,7 @@ class MailboxHandler:
         # The null sender stays welcome: bounces must be accepted (RFC 5321 §4.5.5).
         if (mailbox is not None and sender and mailbox.sender_policy == "reject"
                 and not mailbox.sender_allowed(sender)):
-            log.info("smtp refused sender peer=%s from=%s", _peer(session), sender)
+            log.info("smtp refused sender peer=%s from=%s", client_of(session), sender)
             return f"550 5.7.1 <{sender}>: sender not allowed to report incidents here"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
@@ -103,7 +103,7 @@ class MailboxHandler:
     ) -> str:
         """Accept only our mailbox addresses."""
         if address.lower() not in self._addresses():
-            log.info("smtp refused recipient peer=%s rcpt=%s", _peer(session), address)
+            log.info("smtp refused recipient peer=%s rcpt=%s", client_of(session), address)
             return f"550 5.7.1 <{address}>: not an incident mailbox here; relaying denied"
         if len(envelope.rcpt_tos) >= self._max_recipients:
             return "452 4.5.3 Too many recipients"
@@ -121,7 +121,7 @@ class MailboxHandler:
             received_at=self._clock.now(),
             source="smtp",
             raw=raw,
-            peer=_peer(session),
+            peer=client_of(session),
             mail_from=envelope.mail_from or "",
             rcpt_to=[a.lower() for a in envelope.rcpt_tos],
             content_type="message/rfc822",
@@ -151,7 +151,7 @@ def _answer(server: SMTP, envelope: Envelope, reply: str) -> str:
     return "\r\n".join(f"{code} {status} <{rcpt}> {text}" for rcpt in envelope.rcpt_tos)
 
 
-def _peer(session: Session) -> str | None:
+def client_of(session: Session) -> str | None:
     """The client: as a trusted load balancer's PROXY header names it, else the connection's."""
     proxied = session.proxy_data
     if proxied is not None and proxied.valid and proxied.src_addr:

@@ -31,6 +31,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from daemon.config import Config
 from daemon.config.mail import SmtpConfig
 from daemon.intake.passwords import DUMMY_HASH, verify_password
+from daemon.intake.smtp import client_of
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def authenticator(users: dict[str, str]
         hashed = users.get(user)
         ok = verify_password(auth_data.password, hashed or DUMMY_HASH) and hashed is not None
         log.info("smtp auth %s user=%s peer=%s mechanism=%s", "ok" if ok else "failed",
-                 user, session.peer, mechanism)
+                 user, client_of(session), mechanism)
         return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
 
     return check
