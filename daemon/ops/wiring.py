@@ -13,9 +13,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 from apscheduler.events import EVENT_JOB_SUBMITTED
+from pydantic import BaseModel, SecretStr
 from sqlalchemy.engine import make_url
 
 from daemon.comms.delivery import deliver_due
@@ -118,17 +120,32 @@ async def run_retention(app: web.Application) -> None:
 
 
 def secret_values(config: Config) -> set[str]:
-    """Every secret in the configuration, for the log redactor."""
-    values = {i.token.get_secret_value() for i in config.integrations.values() if i.token}
-    values |= {t.token.get_secret_value() for t in config.api.tokens}
-    if config.notify.smtp.password is not None:
-        values.add(config.notify.smtp.password.get_secret_value())
-    if config.metrics.token is not None:
-        values.add(config.metrics.token.get_secret_value())
+    """Every secret in the configuration, for the log redactor.
+
+    Every `SecretStr`, wherever it sits (tokens, HMAC secrets, basic-auth
+    passwords, routing keys, the relay password; a new one is covered
+    without a change here), and the database URL's password.
+    """
+    values: set[str] = set()
+    _collect_secrets(config, values)
     password = make_url(config.database_url).password
     if password:
         values.add(str(password))
     return values
+
+
+def _collect_secrets(value: Any, into: set[str]) -> None:
+    if isinstance(value, SecretStr):
+        into.add(value.get_secret_value())
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            _collect_secrets(getattr(value, name), into)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_secrets(item, into)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _collect_secrets(item, into)
 
 
 async def reload_app(app: web.Application) -> ReloadResult:
