@@ -58,6 +58,7 @@ async def stored_peers(tmp_path: Path, trusted: list[str]) -> tuple[list[str], l
     await migrate(config)
     handler = _Lines()
     access = logging.getLogger("aiohttp.access")
+    level = access.level
     access.addHandler(handler)
     access.setLevel(logging.INFO)
     try:
@@ -73,6 +74,7 @@ async def stored_peers(tmp_path: Path, trusted: list[str]) -> tuple[list[str], l
                 row = await session.get_one(Intake, intake_id)
     finally:
         access.removeHandler(handler)
+        access.setLevel(level)
     lines = [line for line in handler.lines if "/webhooks/" in line]
     suffix = f" intake={intake_id}"
     assert all(line.endswith(suffix) for line in lines)
