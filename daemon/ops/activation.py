@@ -51,7 +51,12 @@ def inherited_sockets(environ: MutableMapping[str, str] | None = None
     for index in range(int(count)):
         fd = FIRST_FD + index
         name = labels[index] if index < len(labels) else ""
-        sock = socket.socket(fileno=fd)
+        try:
+            sock = socket.socket(fileno=fd)
+        except OSError as exc:  # not a socket (ListenFIFO=), or not open at all
+            raise ActivationError(f"file descriptor {fd} from systemd is not a socket: "
+                                  f"{exc.strerror}; use ListenStream= in the socket unit"
+                                  ) from None
         sock.set_inheritable(False)
         if name not in NAMES or name in sockets:
             sock.close()

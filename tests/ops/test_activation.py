@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import smtplib
 import socket
@@ -52,24 +53,23 @@ def refused(port: int) -> bool:
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def launch(tmp_path: Path, names: str, sockets: list[socket.socket],
+async def launch(tmp_path: Path, names: str, fds: list[int],
                  fake_pid: str = "") -> tuple[subprocess.Popen[bytes], Path, int, int]:
-    """incidentd, given `sockets` as systemd would; also its log and its configured ports."""
+    """incidentd, given `fds` as systemd would; also its log and its configured ports."""
     http, smtp = free_port(), free_port()
     config = tmp_path / "incidentd.toml"
     config.write_text(config_text(tmp_path / "data", http, smtp))
     await migrate(load_config(config))
-    process, log = start(tmp_path, config, names, sockets, fake_pid)
+    process, log = start(tmp_path, config, names, fds, fake_pid)
     return process, log, http, smtp
 
 
-def start(tmp_path: Path, config: Path, names: str, sockets: list[socket.socket],
+def start(tmp_path: Path, config: Path, names: str, fds: list[int],
           fake_pid: str) -> tuple[subprocess.Popen[bytes], Path]:
     command = incidentd_command()
     if len(command) == 1:
         command = [sys.executable, *command]  # the console script, run by this interpreter
     log = tmp_path / "incidentd.log"
-    fds = [sock.fileno() for sock in sockets]
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-c", LAUNCH, names, ",".join(map(str, fds)), *command,
@@ -108,7 +108,8 @@ def send_mail(port: int) -> dict[str, tuple[int, bytes]]:
 async def test_the_daemon_serves_on_the_sockets_systemd_passes(tmp_path: Path) -> None:
     web_sock, mail_sock = listening(), listening()
     web_port, mail_port = web_sock.getsockname()[1], mail_sock.getsockname()[1]
-    process, log, http, smtp = await launch(tmp_path, "http:smtp", [web_sock, mail_sock])
+    process, log, http, smtp = await launch(tmp_path, "http:smtp",
+                                            [web_sock.fileno(), mail_sock.fileno()])
     web_sock.close()  # the daemon holds its own copies now, as with systemd
     mail_sock.close()
     try:
@@ -135,7 +136,7 @@ async def test_the_daemon_serves_on_the_sockets_systemd_passes(tmp_path: Path) -
 
 async def test_an_unnamed_socket_stops_the_start_with_what_to_fix(tmp_path: Path) -> None:
     sock = listening()
-    process, log, _, _ = await launch(tmp_path, "incidentd.socket", [sock])
+    process, log, _, _ = await launch(tmp_path, "incidentd.socket", [sock.fileno()])
     sock.close()
     assert await asyncio.to_thread(process.wait, 30) != 0
     assert "FileDescriptorName=http or FileDescriptorName=smtp" in read(log)
@@ -143,7 +144,7 @@ async def test_an_unnamed_socket_stops_the_start_with_what_to_fix(tmp_path: Path
 
 async def test_sockets_meant_for_another_process_are_left_alone(tmp_path: Path) -> None:
     sock = listening()
-    process, log, http, _ = await launch(tmp_path, "http", [sock], fake_pid="1")
+    process, log, http, _ = await launch(tmp_path, "http", [sock.fileno()], fake_pid="1")
     sock.close()
     try:
         await healthy(http, process, log)  # the configured address instead
@@ -162,3 +163,14 @@ def test_the_socket_units_name_their_sockets_for_the_daemon(unit: str) -> None:
     assert "Service=incidentd.service" in lines
     drop_in = (root / "incidentd.service.d" / "sockets.conf").read_text()
     assert "Sockets=incidentd-http.socket incidentd-smtp.socket" in drop_in
+
+
+async def test_a_descriptor_that_is_not_a_socket_stops_the_start(tmp_path: Path) -> None:
+    """ListenFIFO= in the unit, say: the start stops with what to use instead."""
+    read_end, write_end = os.pipe()
+    process, log, _, _ = await launch(tmp_path, "http", [read_end])
+    os.close(read_end)
+    os.close(write_end)
+    assert await asyncio.to_thread(process.wait, 30) != 0
+    assert "from systemd is not a socket" in read(log)
+    assert "ListenStream=" in read(log)
