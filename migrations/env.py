@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from daemon.store import claims  # noqa: F401 - registers its table
 from daemon.store.models import Base  # importing the models registers the tables
 
 connection = context.config.attributes.get("connection")

@@ -18,7 +18,13 @@ from datetime import datetime
 from aiohttp import web
 
 from daemon.config import IntegrationConfig
-from daemon.intake.signature import ReplayCache, SignatureError, replay_deadline, verify
+from daemon.intake.signature import (
+    Claim,
+    ReplayCache,
+    SignatureError,
+    replay_deadline,
+    verify,
+)
 
 
 class AuthError(Exception):
@@ -82,12 +88,13 @@ def authenticate_webhook(request: web.Request, integration: IntegrationConfig) -
 
 
 def check_signature(integration: IntegrationConfig, headers: Mapping[str, str], body: bytes,
-                    now: datetime, replays: ReplayCache) -> bytes | None:
+                    now: datetime, replays: ReplayCache) -> Claim | None:
     """Verify the HMAC signature, if the integration wants one; return the replay claim.
 
-    With a timestamp header, a signature already seen inside the replay window
-    is refused; the caller releases the returned claim when the report is not
-    stored after all.
+    With a timestamp header, a signature this daemon already saw inside the
+    replay window is refused; the caller releases the returned claim when the
+    report is not stored after all. The claim also goes into the store with
+    the report, where every daemon sharing the database checks it.
     """
     if integration.hmac is None:
         return None
@@ -98,6 +105,7 @@ def check_signature(integration: IntegrationConfig, headers: Mapping[str, str], 
         raise AuthError(str(exc), "Signature") from None
     if signed_at is None:
         return None  # nothing bounds a replay without a signed time; see the docs
-    if not replays.claim(key, replay_deadline(signed_at, scheme.replay_window), now):
+    until = replay_deadline(signed_at, scheme.replay_window)
+    if not replays.claim(key, until, now):
         raise AuthError("replayed signature", "Signature")
-    return key
+    return Claim(key, until)

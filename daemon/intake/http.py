@@ -19,7 +19,8 @@ from daemon.config import Config, IntegrationConfig
 from daemon.intake.auth import AuthError, authenticate_webhook, check_signature
 from daemon.intake.json_body import NotJson, decode_json
 from daemon.intake.limits import GUARDS, BodyTooLarge, IntakeGuards, read_body
-from daemon.intake.writer import IntakeRecord, StoreUnavailable
+from daemon.intake.signature import Claim
+from daemon.intake.writer import IntakeRecord, Replayed, StoreUnavailable
 from daemon.keys import CLOCK, RUNTIME, WRITER
 from daemon.web import INTAKE_ID, json_error
 
@@ -110,15 +111,15 @@ async def receive_webhook(request: web.Request) -> web.Response:
         claim = check_signature(integration, request.headers, body, now, replays)
     except AuthError as exc:
         return auth_refused(name, request, exc)
-    response = await _admit_and_store(request, guards, name, integration, body, now)
+    response = await _admit_and_store(request, guards, name, integration, body, now, claim)
     if claim is not None and response.status != 202:
-        replays.release(claim)  # not stored: the sender's retry must not count as a replay
+        replays.release(claim.key)  # not stored: the sender's retry must not count as a replay
     return response
 
 
 async def _admit_and_store(request: web.Request, guards: IntakeGuards, name: str,
                            integration: IntegrationConfig, body: bytes,
-                           now: datetime) -> web.Response:
+                           now: datetime, claim: Claim | None) -> web.Response:
     wait = guards.admit(name, integration.rate_limit)
     if wait:
         return rate_limited(name, wait)
@@ -132,9 +133,12 @@ async def _admit_and_store(request: web.Request, guards: IntakeGuards, name: str
         integration=name,
         peer=request.remote,
         content_type=request.content_type,
+        claim=claim,
     )
     try:
         intake_id = await request.app[WRITER].submit(record)
+    except Replayed:  # stored already, through this daemon before a restart or another one
+        return auth_refused(name, request, AuthError("replayed signature", "Signature"))
     except StoreUnavailable:
         response = json_error(503, "the report could not be stored; retry later")
         response.headers["Retry-After"] = "5"

@@ -1,7 +1,9 @@
 """What intake keeps per integration between requests: rate limits and seen signatures.
 
 Both live in memory, per process: a daemon restart forgets them, and several
-daemons behind a load balancer each apply the rate limit on their own.
+daemons behind a load balancer each apply the rate limit on their own. The
+seen signatures are a first, cheap check: the replay claim stored with each
+report (`daemon.store.claims`) is what holds across restarts and daemons.
 """
 
 from __future__ import annotations

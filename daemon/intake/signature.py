@@ -16,11 +16,20 @@ import hashlib
 import hmac
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from daemon.config.hmac import BODY, TIMESTAMP, SignatureScheme
 
 MAX_REMEMBERED = 10_000  # signatures kept per integration for replay checks
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A signed request's claim to be stored once: its HMAC, and when its window closes."""
+
+    key: bytes
+    until: datetime
 
 
 class SignatureError(Exception):

@@ -21,7 +21,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from daemon.intake.signature import Claim
+from daemon.store.claims import SignatureClaim
 from daemon.store.db import create_engine, create_sync_engine, is_sqlite
 from daemon.store.models import Intake, IntakeStatus
 
@@ -32,6 +36,10 @@ MAX_BATCH = 500
 
 class StoreUnavailable(Exception):
     """The raw report could not be committed; the sender must retry later."""
+
+
+class Replayed(Exception):
+    """A report with the same signed request was stored already (by any daemon)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,6 +56,13 @@ class IntakeRecord:
     rcpt_to: Sequence[str] | None = None
     details: Mapping[str, Any] | None = None  # what intake learnt beside the raw bytes
     auth_user: str | None = None  # the SMTP AUTH user, when the sender logged in
+    claim: Claim | None = None  # a signed request's replay claim, stored with the report
+
+    def claim_key(self) -> tuple[str, str] | None:
+        """The `signature_claim` row's key: the integration and the HMAC in hex."""
+        if self.claim is None:
+            return None
+        return self.integration or "", self.claim.key.hex()
 
     def values(self) -> tuple[Any, ...]:
         """Column values for the `intake` table, in the order of `_COLUMNS`."""
@@ -72,6 +87,8 @@ _COLUMNS = ("received_at", "source", "integration", "peer", "content_type", "mai
 
 
 _Pending = tuple[IntakeRecord, "asyncio.Future[int]"]
+# Per record of a batch: its intake id, or None when its claim was taken (a replay).
+_Ids = list[int | None]
 
 
 class _SqliteStore:
@@ -100,6 +117,26 @@ class _SqliteStore:
         self._processors = [(index, process) for index, process in enumerate(processors)
                             if process is not None]  # dates and JSON; strings go as they are
         self._connection: Any = None  # the DBAPI connection, used by the thread only
+        claim = insert(SignatureClaim).prefix_with("OR IGNORE").compile(
+            dialect=dialect, column_keys=["integration", "digest", "expires_at"])
+        if list(claim.positiontup or []) != ["integration", "digest", "expires_at"]:
+            raise RuntimeError("unexpected parameter order for signature_claim")
+        self._claim_sql = str(claim)
+        expires = SignatureClaim.__table__.columns["expires_at"].type.dialect_impl(dialect)
+        self._claim_expiry: Callable[[Any], Any] = (
+            expires.bind_processor(dialect) or (lambda value: value))
+
+    def _claim(self, cursor: Any, records: list[IntakeRecord]) -> set[int]:
+        """Take the batch's replay claims; return the positions whose claim was taken already."""
+        taken = set()
+        for position, record in enumerate(records):
+            key = record.claim_key()
+            if key is None or record.claim is None:
+                continue
+            cursor.execute(self._claim_sql, (*key, self._claim_expiry(record.claim.until)))
+            if cursor.rowcount == 0:  # OR IGNORE: the row was there
+                taken.add(position)
+        return taken
 
     def _parameters(self, records: list[IntakeRecord]) -> list[Any]:
         flat: list[Any] = []
@@ -115,7 +152,7 @@ class _SqliteStore:
     def _statement(self, rows: int) -> str:
         return f"{self._prefix} VALUES {', '.join([self._values] * rows)}"
 
-    def _insert(self, records: list[IntakeRecord]) -> list[int]:
+    def _insert(self, records: list[IntakeRecord]) -> _Ids:
         """Insert the batch in one transaction and derive the ids.
 
         SQLite cannot return ids in parameter order for a batch, and one
@@ -123,8 +160,9 @@ class _SqliteStore:
         transaction we hold the database's only write lock, and a table without
         AUTOINCREMENT gives each new row the highest rowid plus one, so the
         batch's ids are the consecutive numbers ending at last_insert_rowid().
+        Replay claims go first, in the same transaction; a record whose claim
+        is taken is not stored.
         """
-        parameters = self._parameters(records)
         if self._connection is None:
             self._connection = self._engine.raw_connection()
         connection = self._connection
@@ -136,17 +174,21 @@ class _SqliteStore:
         per_statement = max(1, connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
         try:
             cursor = connection.cursor()
-            for start in range(0, len(records), per_statement):
-                rows = min(per_statement, len(records) - start)
+            taken = self._claim(cursor, records) if any(r.claim for r in records) else set()
+            stored = [record for position, record in enumerate(records) if position not in taken]
+            parameters = self._parameters(stored)
+            for start in range(0, len(stored), per_statement):
+                rows = min(per_statement, len(stored) - start)
                 cursor.execute(self._statement(rows),
                                parameters[start * width:(start + rows) * width])
-            last = int(cursor.lastrowid)  # the rowid of the batch's last row
+            last = int(cursor.lastrowid or 0)  # the rowid of the batch's last row
             cursor.close()
             connection.commit()
         except Exception:
             self._discard_transaction()
             raise
-        return list(range(last - len(records) + 1, last + 1))
+        new_ids = iter(range(last - len(stored) + 1, last + 1))
+        return [None if position in taken else next(new_ids) for position in range(len(records))]
 
     def _discard_transaction(self) -> None:
         try:
@@ -161,7 +203,7 @@ class _SqliteStore:
             self._connection.close()
             self._connection = None
 
-    async def insert(self, records: list[IntakeRecord]) -> list[int]:
+    async def insert(self, records: list[IntakeRecord]) -> _Ids:
         return await asyncio.get_running_loop().run_in_executor(
             self._thread, self._insert, records)
 
@@ -177,12 +219,46 @@ class _AsyncStore:
     def __init__(self, url: str) -> None:
         self._engine = create_engine(url)
 
-    async def insert(self, records: list[IntakeRecord]) -> list[int]:
-        rows = [dict(zip(_COLUMNS, record.values(), strict=True)) for record in records]
+    async def insert(self, records: list[IntakeRecord]) -> _Ids:
         async with self._engine.begin() as connection:
-            result = await connection.execute(
-                insert(Intake).returning(Intake.id, sort_by_parameter_order=True), rows)
-            return [row[0] for row in result]
+            taken = await self._claim(connection, records)
+            stored = [record for position, record in enumerate(records) if position not in taken]
+            new_ids: list[int] = []
+            if stored:
+                rows = [dict(zip(_COLUMNS, record.values(), strict=True)) for record in stored]
+                result = await connection.execute(
+                    insert(Intake).returning(Intake.id, sort_by_parameter_order=True), rows)
+                new_ids = [row[0] for row in result]
+        ids = iter(new_ids)
+        return [None if position in taken else next(ids) for position in range(len(records))]
+
+    @staticmethod
+    async def _claim(connection: AsyncConnection, records: list[IntakeRecord]) -> set[int]:
+        """Take the batch's replay claims; return the positions whose claim was taken already.
+
+        A concurrent transaction inserting the same claim makes this one wait
+        for it (the primary key), so of two daemons exactly one stores the report.
+        """
+        taken: set[int] = set()
+        wanted: dict[tuple[str, str], int] = {}
+        for position, record in enumerate(records):
+            key = record.claim_key()
+            if key is None:
+                continue
+            if key in wanted:  # the same request twice in one batch
+                taken.add(position)
+            else:
+                wanted[key] = position
+        if not wanted:
+            return taken
+        rows = [{"integration": key[0], "digest": key[1],
+                 "expires_at": records[position].claim.until}  # type: ignore[union-attr]
+                for key, position in wanted.items()]
+        statement = (pg_insert(SignatureClaim).values(rows).on_conflict_do_nothing()
+                     .returning(SignatureClaim.integration, SignatureClaim.digest))
+        inserted = {(row[0], row[1]) for row in await connection.execute(statement)}
+        taken |= {position for key, position in wanted.items() if key not in inserted}
+        return taken
 
     async def close(self) -> None:
         await self._engine.dispose()
@@ -225,7 +301,8 @@ class IntakeWriter:
     async def submit(self, record: IntakeRecord) -> int:
         """Store `record`; return its intake id once committed.
 
-        Raises `StoreUnavailable` when the commit fails or the writer is closing.
+        Raises `StoreUnavailable` when the commit fails or the writer is closing,
+        and `Replayed` when the record's signature claim was taken already.
         """
         if self._closing or self._task is None:
             raise StoreUnavailable("intake is shutting down")
@@ -256,8 +333,12 @@ class IntakeWriter:
                     future.set_exception(StoreUnavailable(str(exc)))
             return
         self.batches += 1
-        self.rows += len(batch)
         for (_, future), intake_id in zip(batch, ids, strict=True):
+            if intake_id is None:
+                if not future.done():
+                    future.set_exception(Replayed("replayed signature"))
+                continue
+            self.rows += 1
             if not future.done():  # the client may have gone away; the row stays
                 future.set_result(intake_id)
         if self._on_commit is not None:

@@ -9,6 +9,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
 from daemon.config import Config
+from daemon.store import claims  # noqa: F401 - registers its table
 from daemon.store.db import create_engine
 from daemon.store.migrate import current_revision, head_revision, upgrade
 from daemon.store.models import Base  # importing the models registers the tables
