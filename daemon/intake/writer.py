@@ -58,11 +58,11 @@ class IntakeRecord:
     auth_user: str | None = None  # the SMTP AUTH user, when the sender logged in
     claim: Claim | None = None  # a signed request's replay claim, stored with the report
 
-    def claim_key(self) -> tuple[str, str] | None:
-        """The `signature_claim` row's key: the integration and the HMAC in hex."""
+    def claim_row(self) -> tuple[str, str, datetime] | None:
+        """The `signature_claim` row: integration and HMAC in hex (its key), and expiry."""
         if self.claim is None:
             return None
-        return self.integration or "", self.claim.key.hex()
+        return self.integration or "", self.claim.key.hex(), self.claim.until
 
     def values(self) -> tuple[Any, ...]:
         """Column values for the `intake` table, in the order of `_COLUMNS`."""
@@ -89,6 +89,17 @@ _COLUMNS = ("received_at", "source", "integration", "peer", "content_type", "mai
 _Pending = tuple[IntakeRecord, "asyncio.Future[int]"]
 # Per record of a batch: its intake id, or None when its claim was taken (a replay).
 _Ids = list[int | None]
+
+
+def _unclaimed(records: list[IntakeRecord], taken: set[int]) -> list[IntakeRecord]:
+    """The records to store: those whose claim was not taken already."""
+    return [record for position, record in enumerate(records) if position not in taken]
+
+
+def _ids(new_ids: Sequence[int], taken: set[int], count: int) -> _Ids:
+    """The ids of the stored records, in batch order, with None where a claim was taken."""
+    stored = iter(new_ids)
+    return [None if position in taken else next(stored) for position in range(count)]
 
 
 class _SqliteStore:
@@ -130,10 +141,11 @@ class _SqliteStore:
         """Take the batch's replay claims; return the positions whose claim was taken already."""
         taken = set()
         for position, record in enumerate(records):
-            key = record.claim_key()
-            if key is None or record.claim is None:
+            row = record.claim_row()
+            if row is None:
                 continue
-            cursor.execute(self._claim_sql, (*key, self._claim_expiry(record.claim.until)))
+            integration, digest, until = row
+            cursor.execute(self._claim_sql, (integration, digest, self._claim_expiry(until)))
             if cursor.rowcount == 0:  # OR IGNORE: the row was there
                 taken.add(position)
         return taken
@@ -174,8 +186,8 @@ class _SqliteStore:
         per_statement = max(1, connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
         try:
             cursor = connection.cursor()
-            taken = self._claim(cursor, records) if any(r.claim for r in records) else set()
-            stored = [record for position, record in enumerate(records) if position not in taken]
+            taken = self._claim(cursor, records)
+            stored = _unclaimed(records, taken)
             parameters = self._parameters(stored)
             for start in range(0, len(stored), per_statement):
                 rows = min(per_statement, len(stored) - start)
@@ -187,8 +199,7 @@ class _SqliteStore:
         except Exception:
             self._discard_transaction()
             raise
-        new_ids = iter(range(last - len(stored) + 1, last + 1))
-        return [None if position in taken else next(new_ids) for position in range(len(records))]
+        return _ids(range(last - len(stored) + 1, last + 1), taken, len(records))
 
     def _discard_transaction(self) -> None:
         try:
@@ -222,15 +233,14 @@ class _AsyncStore:
     async def insert(self, records: list[IntakeRecord]) -> _Ids:
         async with self._engine.begin() as connection:
             taken = await self._claim(connection, records)
-            stored = [record for position, record in enumerate(records) if position not in taken]
+            stored = _unclaimed(records, taken)
             new_ids: list[int] = []
             if stored:
                 rows = [dict(zip(_COLUMNS, record.values(), strict=True)) for record in stored]
                 result = await connection.execute(
                     insert(Intake).returning(Intake.id, sort_by_parameter_order=True), rows)
                 new_ids = [row[0] for row in result]
-        ids = iter(new_ids)
-        return [None if position in taken else next(ids) for position in range(len(records))]
+        return _ids(new_ids, taken, len(records))
 
     @staticmethod
     async def _claim(connection: AsyncConnection, records: list[IntakeRecord]) -> set[int]:
@@ -241,19 +251,19 @@ class _AsyncStore:
         """
         taken: set[int] = set()
         wanted: dict[tuple[str, str], int] = {}
+        rows: list[dict[str, Any]] = []
         for position, record in enumerate(records):
-            key = record.claim_key()
-            if key is None:
+            row = record.claim_row()
+            if row is None:
                 continue
-            if key in wanted:  # the same request twice in one batch
+            integration, digest, until = row
+            if (integration, digest) in wanted:  # the same request twice in one batch
                 taken.add(position)
-            else:
-                wanted[key] = position
-        if not wanted:
+                continue
+            wanted[integration, digest] = position
+            rows.append({"integration": integration, "digest": digest, "expires_at": until})
+        if not rows:
             return taken
-        rows = [{"integration": key[0], "digest": key[1],
-                 "expires_at": records[position].claim.until}  # type: ignore[union-attr]
-                for key, position in wanted.items()]
         statement = (pg_insert(SignatureClaim).values(rows).on_conflict_do_nothing()
                      .returning(SignatureClaim.integration, SignatureClaim.digest))
         inserted = {(row[0], row[1]) for row in await connection.execute(statement)}
