@@ -63,6 +63,11 @@ def test_example_configuration_is_valid() -> None:
     ("[mailbox]\naddresses = ['Ops <ops@example.org>']\n", "is not a bare mail address"),
     ("[lists]\nops = ['nobody']\n", "lists.ops.addresses.0: 'nobody' is not a bare mail address"),
     ("[[api.tokens]]\nname = 'a'\ntoken = 't'\nrole = 'god'\n", "api.tokens.0.role"),
+    ("[server]\ntrusted_proxies = ['10.0.0.1/8']\n",
+     "server.trusted_proxies: 10.0.0.1/8 has host bits set"),
+    ("[smtp]\nproxy_protocol = true\n",
+     "smtp.proxy_protocol: name the load balancers that send the header in [server] "
+     "trusted_proxies"),
     ("[server\n", "not valid TOML"),
 ])
 def test_errors_name_the_key_path(tmp_path: Path, text: str, message: str) -> None:

@@ -20,21 +20,31 @@ from daemon.store.models import Intake
 from tests.support import make_config, migrate
 
 
-async def test_each_submitter_gets_the_id_of_its_own_row(config: Config) -> None:
-    writer = IntakeWriter(config.database_url)
-    writer.start()
-    try:
-        records = [IntakeRecord(received_at=datetime.now(UTC), source="webhook",
-                                integration="x", raw=f'{{"n": {n}}}'.encode())
-                   for n in range(300)]
-        ids = await asyncio.gather(*(writer.submit(record) for record in records))
-        assert writer.batches < len(records)  # concurrent submissions share commits
-    finally:
-        await writer.close()
+def numbered(count: int) -> list[IntakeRecord]:
+    """`count` webhook records, each with a body of its own."""
+    return [IntakeRecord(received_at=datetime.now(UTC), source="webhook", integration="x",
+                         raw=f'{{"n": {n}}}'.encode()) for n in range(count)]
+
+
+async def stored_bodies(config: Config) -> dict[int, bytes]:
+    """Every stored intake row's raw body, by id."""
     engine = create_engine(config.database_url)
     async with engine.connect() as connection:
         stored = dict((await connection.execute(text("SELECT id, raw FROM intake"))).all())
     await engine.dispose()
+    return stored
+
+
+async def test_each_submitter_gets_the_id_of_its_own_row(config: Config) -> None:
+    writer = IntakeWriter(config.database_url)
+    writer.start()
+    try:
+        records = numbered(300)
+        ids = await asyncio.gather(*(writer.submit(record) for record in records))
+        assert writer.batches < len(records)  # concurrent submissions share commits
+    finally:
+        await writer.close()
+    stored = await stored_bodies(config)
     assert len(set(ids)) == len(records)
     assert [stored[i] for i in ids] == [r.raw for r in records]
 
@@ -114,15 +124,10 @@ async def test_a_batch_larger_than_one_statement_allows_still_commits_as_one(
     event.listen(writer._store._engine, "connect", old_limit)
     writer.start()
     try:
-        records = [IntakeRecord(received_at=datetime.now(UTC), source="webhook",
-                                integration="x", raw=f'{{"n": {n}}}'.encode())
-                   for n in range(400)]
+        records = numbered(400)
         ids = await asyncio.gather(*(writer.submit(record) for record in records))
         assert writer.batches < 10  # far more rows per batch than one statement takes
     finally:
         await writer.close()
-    engine = create_engine(config.database_url)
-    async with engine.connect() as connection:
-        stored = dict((await connection.execute(text("SELECT id, raw FROM intake"))).all())
-    await engine.dispose()
+    stored = await stored_bodies(config)
     assert [stored[i] for i in ids] == [r.raw for r in records]

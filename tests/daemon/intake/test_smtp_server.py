@@ -7,6 +7,7 @@ import base64
 import smtplib
 import ssl
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,15 +67,34 @@ async def test_lmtp_answers_each_recipient_after_one_commit(tmp_path: Path) -> N
         assert (await processed(daemon, row.id))["status"] == "parsed"
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """A throwaway CA's certificate for 127.0.0.1, and what the tests need of it."""
+
+    ca: trustme.CA
+    cert: Path
+    key: Path
+
+    def settings(self, cert: Path | None = None) -> dict[str, str]:
+        """The `[smtp]` overrides that offer STARTTLS (with `cert`, else the issued one)."""
+        return {"smtp.tls_cert": str(cert or self.cert), "smtp.tls_key": str(self.key)}
+
+    def client(self) -> ssl.SSLContext:
+        """A client TLS context that trusts the CA."""
+        context = ssl.create_default_context()
+        self.ca.configure_trust(context)
+        return context
+
+
 @pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[trustme.CA, Path, Path]:
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
     ca = trustme.CA()
     issued = ca.issue_cert("127.0.0.1", "localhost")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     cert.write_bytes(b"".join(pem.bytes() for pem in issued.cert_chain_pems))
     issued.private_key_pem.write_to_path(str(key))
-    return ca, cert, key
+    return Certificate(ca, cert, key)
 
 
 def _plain(user: str, password: str) -> str:
@@ -82,15 +102,11 @@ def _plain(user: str, password: str) -> str:
 
 
 async def test_starttls_and_auth_only_over_tls(tmp_path: Path,
-                                              certificate: tuple[trustme.CA, Path, Path]
-                                              ) -> None:
-    ca, cert, key = certificate
-    config = await mail_config(tmp_path, **{
-        "smtp.tls_cert": str(cert), "smtp.tls_key": str(key),
+                                              certificate: Certificate) -> None:
+    config = await mail_config(tmp_path, **certificate.settings(), **{
         "smtp.auth_users": {"monitor": hash_password("s3cret")},
         "mailbox.require_authentication_results": {"authserv_id": "mx.example.org"}})
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
+    context = certificate.client()
     raw = mail().as_bytes()
     async with running_daemon(config) as daemon:
         def before_tls(client: smtplib.SMTP) -> tuple[bool, bool, tuple[int, bytes]]:
@@ -125,14 +141,11 @@ async def test_starttls_and_auth_only_over_tls(tmp_path: Path,
 
 
 async def test_require_tls_and_auth_required_refuse_mail(tmp_path: Path,
-                                                        certificate: tuple[trustme.CA, Path,
-                                                                           Path]) -> None:
-    ca, cert, key = certificate
-    config = await mail_config(tmp_path, **{
-        "smtp.tls_cert": str(cert), "smtp.tls_key": str(key), "smtp.require_tls": True,
+                                                        certificate: Certificate) -> None:
+    config = await mail_config(tmp_path, **certificate.settings(), **{
+        "smtp.require_tls": True,
         "smtp.auth_users": {"monitor": hash_password("s3cret")}, "smtp.auth_required": True})
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
+    context = certificate.client()
     async with running_daemon(config) as daemon:
         def conversation(client: smtplib.SMTP) -> list[tuple[int, bytes]]:
             client.ehlo("client.example.org")
@@ -174,12 +187,9 @@ async def test_idle_and_overlong_sessions_are_closed(tmp_path: Path) -> None:
 
 
 async def test_without_users_auth_is_not_offered_even_over_tls(
-        tmp_path: Path, certificate: tuple[trustme.CA, Path, Path]) -> None:
-    ca, cert, key = certificate
-    config = await mail_config(tmp_path, **{"smtp.tls_cert": str(cert),
-                                            "smtp.tls_key": str(key)})
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
+        tmp_path: Path, certificate: Certificate) -> None:
+    config = await mail_config(tmp_path, **certificate.settings())
+    context = certificate.client()
     async with running_daemon(config) as daemon:
         def conversation(client: smtplib.SMTP) -> tuple[list[str], tuple[int, bytes]]:
             client.starttls(context=context)
@@ -195,14 +205,12 @@ async def test_without_users_auth_is_not_offered_even_over_tls(
 
 
 async def test_a_reload_changes_auth_users_for_new_connections(
-        tmp_path: Path, certificate: tuple[trustme.CA, Path, Path]) -> None:
+        tmp_path: Path, certificate: Certificate) -> None:
     """Removing a leaked password takes effect at the reload, not at the next restart."""
-    ca, cert, key = certificate
-    tls = {"smtp.tls_cert": str(cert), "smtp.tls_key": str(key)}
+    tls = certificate.settings()
     config = await mail_config(tmp_path, **tls,
                                **{"smtp.auth_users": {"monitor": hash_password("leaked")}})
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
+    context = certificate.client()
 
     def login(password: str) -> int:
         def conversation(client: smtplib.SMTP) -> int:
@@ -227,23 +235,19 @@ async def test_a_reload_changes_auth_users_for_new_connections(
 
 
 async def test_a_certificate_that_fails_to_load_after_a_reload_keeps_the_old_one(
-        tmp_path: Path, certificate: tuple[trustme.CA, Path, Path]) -> None:
+        tmp_path: Path, certificate: Certificate) -> None:
     """The reload checked the file; by the next connection it is half rewritten."""
-    ca, cert, key = certificate
-    config = await mail_config(tmp_path, **{"smtp.tls_cert": str(cert),
-                                            "smtp.tls_key": str(key)})
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
+    config = await mail_config(tmp_path, **certificate.settings())
+    context = certificate.client()
 
     def starttls(client: smtplib.SMTP) -> int:
         return int(client.starttls(context=context)[0])
 
     renewed = tmp_path / "renewed.pem"
-    renewed.write_bytes(cert.read_bytes())
+    renewed.write_bytes(certificate.cert.read_bytes())
     async with running_daemon(config) as daemon:
         runtime = daemon.app[RUNTIME]
-        new = await mail_config(tmp_path, **{"smtp.tls_cert": str(renewed),
-                                             "smtp.tls_key": str(key)})
+        new = await mail_config(tmp_path, **certificate.settings(renewed))
         runtime.config, result = plan_reload(runtime.config, new)
         assert result.changed == ("smtp.tls_cert",)
         renewed.write_text("-----BEGIN CERTIFICATE-----\n")
