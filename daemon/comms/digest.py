@@ -23,7 +23,8 @@ from daemon.comms.recipients import lists_for
 from daemon.comms.render import Renderer
 from daemon.config import Config
 from daemon.store import repo
-from daemon.store.models import OPEN_STATUSES, DigestRun, Incident
+from daemon.store.claims import DigestRun
+from daemon.store.models import OPEN_STATUSES, Incident
 from daemon.work import Work
 
 log = logging.getLogger(__name__)

@@ -1,21 +1,24 @@
-"""Signed webhook requests already stored: the replay claims every daemon shares.
+"""Claims that daemons sharing a database race for: the first insert of a key wins.
 
-A request signed with a timestamp may be stored once within its replay
-window. Each daemon remembers the signatures it saw (`ReplayCache`), but that
-memory is its own and ends with the process; this table makes the rule hold
-across restarts and across daemons that share a database. A claim is
+`SignatureClaim`: a request signed with a timestamp may be stored once within
+its replay window. Each daemon remembers the signatures it saw
+(`ReplayCache`), but that memory is its own and ends with the process; this
+table makes the rule hold across restarts and across daemons. A claim is
 inserted in the transaction that stores the report, so a report that could
 not be stored leaves no claim behind, and its sender's retry passes.
+
+`DigestRun`: the daily digest of a list is sent by whichever daemon inserts
+its row first.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from daemon.store.base import Base
+from daemon.store.base import Base, Id
 
 
 class SignatureClaim(Base):
@@ -27,3 +30,21 @@ class SignatureClaim(Base):
     integration: Mapped[str] = mapped_column(String(128), primary_key=True)
     digest: Mapped[str] = mapped_column(String(128), primary_key=True)  # the HMAC, hex
     expires_at: Mapped[datetime]
+
+
+class DigestRun(Base):
+    """The daily digest of one list on one day: the unique key is the claim.
+
+    Several daemons fire the same cron job; the first to insert the row sends
+    the digest, the others hit the unique constraint and send nothing.
+    """
+
+    __tablename__ = "digest_run"
+    __table_args__ = (UniqueConstraint("list_name", "day", name="uq_digest_run_list_day"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    list_name: Mapped[str] = mapped_column(String(128))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD in the digest's time zone
+    instance: Mapped[str] = mapped_column(String(255))
+    incidents: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]

@@ -310,24 +310,6 @@ class Outbox(Base):
     due_at: Mapped[datetime | None]
 
 
-class DigestRun(Base):
-    """The daily digest of one list on one day: the unique key is the claim.
-
-    Several daemons fire the same cron job; the first to insert the row sends
-    the digest, the others hit the unique constraint and send nothing.
-    """
-
-    __tablename__ = "digest_run"
-    __table_args__ = (UniqueConstraint("list_name", "day", name="uq_digest_run_list_day"),)
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    list_name: Mapped[str] = mapped_column(String(128))
-    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD in the digest's time zone
-    instance: Mapped[str] = mapped_column(String(255))
-    incidents: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime]
-
-
 class Review(Base):
     """The post-incident review."""
 
