@@ -75,11 +75,13 @@ updates_interval = "1h"
     return path
 
 
-def start(args: list[str], port: int) -> subprocess.Popen[bytes]:
+def start(args: list[str], port: int, *, cwd: Path | None = None,
+          env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start a server and wait until `port` answers; its log is in the error if it never does."""
     # The log goes to a file, not a pipe nobody reads: a full pipe would stall
     # the server mid-run and show up as a slow rate.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - the server writes to it while it runs
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log)
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, cwd=cwd, env=env)
     try:
         wait_port(port)
     except RuntimeError:

@@ -29,8 +29,8 @@ from ingest import (
     Run,
     free_port,
     measure,
+    start,
     stop,
-    wait_port,
     webhook_rate,
     write_config,
 )
@@ -52,10 +52,7 @@ def start_server(spec: str, directory: Path) -> tuple[subprocess.Popen[bytes], i
                 "--log-level", "WARNING"]
     else:
         raise SystemExit(f"unknown server {spec!r}: use bare or incidentd[@SOURCE_TREE]")
-    process = subprocess.Popen(args, cwd=source, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    wait_port(http)
-    return process, http
+    return start(args, http, cwd=source, env=env), http
 
 
 def main() -> None:
