@@ -45,7 +45,7 @@ from daemon.runtime import Runtime
 from daemon.scheduler import Scheduler
 from daemon.store.db import Database
 from daemon.store.migrate import check_schema
-from daemon.web import BODY_LIMIT, error_middleware
+from daemon.web import BODY_LIMIT, error_middleware, malformed_request_line
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ def build_app(
     app[CONFIG] = config
     app[CLOCK] = clock or SystemClock()
     app[BODY_LIMIT] = config.server.max_body_size
+    logging.getLogger("aiohttp.server").addFilter(malformed_request_line)  # added once
     intake_routes.add_routes(app)
     api.add_routes(app)
     wiring.install(app)

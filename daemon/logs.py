@@ -203,7 +203,7 @@ def under_journald(stream: Any = None) -> bool:
     """True when `stream` (stderr) is connected to the journal, as `$JOURNAL_STREAM` says."""
     value = os.environ.get("JOURNAL_STREAM", "")
     device, _, inode = value.partition(":")
-    if not device.isdigit() or not inode.isdigit():
+    if not device.isdecimal() or not inode.isdecimal():
         return False
     try:
         info = os.fstat((stream or sys.stderr).fileno())

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,26 @@ INTAKE_ID = web.ResponseKey("intake_id", int)
 # The request body limit the application was built with (aiohttp enforces it
 # before a handler runs and keeps its own copy private).
 BODY_LIMIT = web.AppKey("body_limit", int)
+
+
+def malformed_request_line(record: logging.LogRecord) -> bool:
+    """A `logging` filter for "aiohttp.server": a malformed request as one INFO line.
+
+    aiohttp answers a request it cannot parse with 400 itself and logs it at
+    ERROR with a traceback. That is the client's mistake (or a scanner), not
+    ours, so it becomes `bad HTTP request peer=… reason=…` and stays out of
+    error alerts; anything else passes unchanged.
+    """
+    exc = record.exc_info[1] if record.exc_info else None
+    if not isinstance(exc, HttpProcessingError) or exc.code >= 500:
+        return True
+    peer = record.args[0] if isinstance(record.args, tuple) and record.args else None
+    reason = (exc.message or "").strip().splitlines()
+    record.levelno, record.levelname = logging.INFO, "INFO"
+    record.msg = "bad HTTP request peer=%s status=%d reason=%s"
+    record.args = (peer, exc.code, reason[0].rstrip(":") if reason else type(exc).__name__)
+    record.exc_info, record.exc_text = None, None
+    return logging.getLogger(record.name).isEnabledFor(logging.INFO)
 
 
 def json_error(status: int, message: str, *, field: str | None = None,

@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from daemon.api.common import requires, respond
-from daemon.api.unit import ApiError, answers, incident_number, load_incident, read
+from daemon.api.unit import ApiError, answers, incident_number, load_incident, path_id, read
 from daemon.reporting.views import attachment_json
 from daemon.store import repo
 
@@ -48,10 +48,7 @@ async def list_attachments(request: web.Request) -> web.Response:
 async def download_attachment(request: web.Request) -> web.Response:
     """One attachment's bytes, as a download."""
     number = incident_number(request)
-    try:
-        attachment_id = int(request.match_info["attachment_id"])
-    except ValueError:
-        raise ApiError(400, "attachment id must be a number", "attachment_id") from None
+    attachment_id = path_id(request, "attachment_id", "attachment id")
 
     def load(session: Session) -> tuple[str, str, bytes, bool] | None:
         load_incident(session, number)

@@ -34,7 +34,7 @@ def _parse_filters(request: web.Request) -> dict[str, Any]:
     if "since" in query:
         filters["since"] = parse_since(query["since"], request.app[CLOCK].now())
     if "limit" in query:
-        if not query["limit"].isdigit() or not 1 <= int(query["limit"]) <= 1000:
+        if not query["limit"].isdecimal() or not 1 <= int(query["limit"]) <= 1000:
             raise ValueError("limit: must be 1 to 1000")
         filters["limit"] = int(query["limit"])
     return filters

@@ -8,6 +8,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from daemon.api.common import requires, respond
+from daemon.api.unit import answers, path_id
 from daemon.keys import SESSIONS
 from daemon.store import repo
 from daemon.store.models import Intake
@@ -15,12 +16,10 @@ from daemon.web import json_error
 
 
 @requires("read")
+@answers
 async def get_intake(request: web.Request) -> web.Response:
     """What became of one intake row."""
-    try:
-        intake_id = int(request.match_info["intake_id"])
-    except ValueError:
-        return json_error(400, "intake id must be a number", field="intake_id")
+    intake_id = path_id(request, "intake_id", "intake id")
 
     def load(session: Session) -> dict[str, Any] | None:
         intake = session.get(Intake, intake_id)

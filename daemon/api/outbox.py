@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from daemon.api.common import requires, respond
-from daemon.api.unit import ApiError, answers, read
+from daemon.api.unit import ApiError, answers, path_id, read
 from daemon.comms.outbox import OutboxError, list_outbox, requeue
 from daemon.keys import CLOCK, SESSIONS
 from daemon.store.models import OutboxState, parse_incident_key
@@ -43,10 +43,7 @@ async def get_outbox(request: web.Request) -> web.Response:
 @answers
 async def retry_message(request: web.Request) -> web.Response:
     """Requeue a failed message; it is sent at the next outbox tick."""
-    try:
-        outbox_id = int(request.match_info["outbox_id"])
-    except ValueError:
-        raise ApiError(400, "the outbox id must be a number", "outbox_id") from None
+    outbox_id = path_id(request, "outbox_id", "the outbox id")
     now = request.app[CLOCK].now()
 
     def run(session: Session) -> dict[str, Any]:

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 from daemon import lifecycle
 from daemon.api.common import requires, respond
 from daemon.api.unit import (
-    ApiError,
     actor,
     answers,
     change,
     incident_number,
     json_body,
     load_incident,
+    path_id,
     read,
 )
 from daemon.keys import CLOCK
@@ -61,10 +61,7 @@ async def add_task(request: web.Request) -> web.Response:
 async def patch_task(request: web.Request) -> web.Response:
     """Change a task's title, owner, due date or state."""
     number = incident_number(request)
-    try:
-        task_id = int(request.match_info["task_id"])
-    except ValueError:
-        raise ApiError(400, "task id must be a number", "task_id") from None
+    task_id = path_id(request, "task_id", "task id")
     data = await json_body(request)
     who = actor(request)
 

@@ -23,6 +23,7 @@ from daemon.api.unit import (
     incident_number,
     json_body,
     load_incident,
+    path_id,
     read,
 )
 from daemon.keys import CLOCK, SESSIONS
@@ -102,20 +103,18 @@ async def add_silence(request: web.Request) -> web.Response:
 @answers
 async def delete_silence(request: web.Request) -> web.Response:
     """Expire a silence now (it stays listed with ?all=true)."""
-    text = request.match_info["silence_id"]
-    if not text.isdigit():
-        raise ApiError(400, "silence id must be a number", "silence_id")
+    silence_id = path_id(request, "silence_id", "silence id")
     now = request.app[CLOCK].now()
     who = actor(request).name
 
     def expire(session: Session) -> dict[str, Any] | None:
-        row = expire_silence(session, int(text), by=who, now=now)
+        row = expire_silence(session, silence_id, by=who, now=now)
         return silence_json(row, now) if row is not None else None
 
     async with request.app[SESSIONS].begin() as session:
         answer = await session.run_sync(expire)
     if answer is None:
-        raise ApiError(404, f"no silence {text}", "silence_id")
+        raise ApiError(404, f"no silence {silence_id}", "silence_id")
     return respond(answer)
 
 
@@ -130,7 +129,7 @@ async def list_suppressed(request: web.Request) -> web.Response:
         except ValueError as exc:
             raise ApiError(400, str(exc).partition(": ")[2], "since") from None
     limit = request.query.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+    if not limit.isdecimal() or not 1 <= int(limit) <= 1000:
         raise ApiError(400, "limit must be 1 to 1000", "limit")
     reports = await read(request, lambda s: [
         suppressed_json(r) for r in get_suppressed(s, since=since, limit=int(limit))])

@@ -9,7 +9,6 @@ missing incidents and tasks 404.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from daemon.api.common import Handler, find_token
 from daemon.config import Config
 from daemon.intake.auth import bearer_token
+from daemon.intake.json_body import NotJson, decode_json
 from daemon.keys import CLOCK, RUNTIME, SESSIONS
 from daemon.lifecycle import (
     GateError,
@@ -28,7 +28,7 @@ from daemon.lifecycle import (
     run_change,
 )
 from daemon.store import repo
-from daemon.store.models import Incident, parse_incident_key
+from daemon.store.models import MAX_ID_DIGITS, Incident, parse_incident_key
 from daemon.web import json_error
 from daemon.work import Actor, ActorSource, Work
 
@@ -86,16 +86,23 @@ def load_incident(session: Session, number: int) -> Incident:
     return incident
 
 
+def path_id(request: web.Request, name: str, what: str) -> int:
+    """A numeric id in the path; 400 for anything but a row id (digits, 64-bit)."""
+    text = request.match_info[name]
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_ID_DIGITS:
+        raise ApiError(400, f"{what} must be a number", name)
+    return int(text)
+
+
 async def json_body(request: web.Request) -> Any:
     """The request body as JSON (400 when it is not JSON)."""
-    text = await request.text()
-    if not text.strip():
+    body = await request.read()
+    if not body.strip():
         raise ApiError(400, "empty body; send a JSON object", "body")
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, f"body is not JSON: {exc.msg} at line {exc.lineno} "
-                            f"column {exc.colno}", "body") from None
+        return decode_json(body)
+    except NotJson as exc:
+        raise ApiError(400, f"body is {exc.reason}", "body") from None
 
 
 def actor(request: web.Request) -> Actor:

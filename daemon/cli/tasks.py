@@ -76,16 +76,17 @@ def add(key: str, title: str, config_path: Path | None, data_dir: Path | None,
 @click.option("--owner")
 @click.option("--due", help="a duration from now (3d), an ISO 8601 time, or 'none'")
 @click.option("--title")
+@click.option("--kind", type=click.Choice(["checklist", "action"]))
 @actor_option
 @json_option
 def update(key: str, task_id: int, config_path: Path | None, data_dir: Path | None,
            state: str | None, owner: str | None, due: str | None, title: str | None,
-           actor: str, as_json: bool) -> None:
+           kind: str | None, actor: str, as_json: bool) -> None:
     """Change task TASK_ID of KEY (e.g. --state done)."""
     config = load(config_path, data_dir)
     number = incident_number(key, as_json)
     data = {name: value for name, value in (("state", state), ("owner", owner),
-                                             ("due_at", due), ("title", title))
+                                             ("due_at", due), ("title", title), ("kind", kind))
             if value is not None}
 
     def apply(work: Work) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from pydantic import BeforeValidator, ConfigDict, PlainSerializer
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+# Far beyond any timeout or window, and far from where date arithmetic overflows.
+_LONGEST_DURATION = 100 * 366 * 86400
 
 STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -30,6 +32,8 @@ def parse_duration(value: Any) -> timedelta:
         raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 30m, 4h or 1d")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
+    if not seconds <= _LONGEST_DURATION:  # also NaN and infinity
+        raise ValueError(f"{value!r} is too long a duration; the longest is 100 years")
     return timedelta(seconds=seconds)
 
 
@@ -56,7 +60,7 @@ def parse_hostport(value: Any) -> str:
     host = host.strip("[]")
     if not host:
         raise ValueError(f"{value!r} has no host; use 0.0.0.0 or :: to listen everywhere")
-    if not port.isdigit() or not 0 <= int(port) <= 65535:
+    if not port.isdecimal() or not 0 <= int(port) <= 65535:
         raise ValueError(f"{value!r} has no valid port (0-65535)")
     return f"[{host}]:{int(port)}" if ":" in host else f"{host}:{int(port)}"
 

@@ -74,7 +74,7 @@ def parse_priority(_work: Work, name: str, value: Any) -> int | None:
         return None
     if isinstance(value, str):
         text = value.strip().upper().removeprefix("P")
-        value = int(text) if text.isdigit() else value
+        value = int(text) if text.isdecimal() else value
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
         raise FieldError(f"{name} must be 1, 2, 3 or 4 (or auto)", field=name)
     return value

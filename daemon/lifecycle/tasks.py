@@ -61,10 +61,16 @@ def get_task(session: Session, incident: Incident, task_id: int) -> Task:
 
 
 def update_task(work: Work, incident: Incident, task: Task, actor: Actor, *,
-                title: str | Unset = UNSET, owner: str | None | Unset = UNSET,
-                due_at: datetime | None | Unset = UNSET, state: str | Unset = UNSET) -> Task:
+                title: str | Unset = UNSET, kind: str | Unset = UNSET,
+                owner: str | None | Unset = UNSET, due_at: datetime | None | Unset = UNSET,
+                state: str | Unset = UNSET) -> Task:
     """Change a task; only the given arguments change."""
     changes = []
+    if not isinstance(kind, Unset) and kind != task.kind:
+        if kind not in TASK_KINDS:
+            raise FieldError(f"kind must be one of {', '.join(TASK_KINDS)}", field="kind")
+        task.kind = kind
+        changes.append("now an action item" if kind == "action" else "now a checklist item")
     if not isinstance(title, Unset) and title.strip() != task.title:
         if not title.strip():
             raise FieldError("a task needs a title", field="title")

@@ -44,7 +44,7 @@ def inherited_sockets(environ: MutableMapping[str, str] | None = None
     names = environ.pop("LISTEN_FDNAMES", "")
     if pid is None or count is None or pid != str(os.getpid()):
         return {}
-    if not count.isdigit():
+    if not count.isdecimal():
         raise ActivationError(f"LISTEN_FDS={count!r} is not a number of sockets")
     labels = names.split(":") if names else []
     sockets: dict[str, socket.socket] = {}

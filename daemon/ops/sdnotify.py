@@ -31,7 +31,7 @@ def watchdog_interval(environ: Mapping[str, str] | None = None,
     """Seconds between `WATCHDOG=1` pings (half the timeout), or None without a watchdog."""
     environ = os.environ if environ is None else environ
     usec = environ.get("WATCHDOG_USEC", "")
-    if not usec.isdigit() or int(usec) == 0:
+    if not usec.isdecimal() or int(usec) == 0:
         return None
     owner = environ.get("WATCHDOG_PID", "")
     if owner and owner != str(os.getpid() if pid is None else pid):

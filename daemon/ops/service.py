@@ -180,4 +180,4 @@ def read_pid_file(data_dir: Path) -> int | None:
         text = (data_dir / PID_FILE).read_text(encoding="ascii").strip()
     except (FileNotFoundError, NotADirectoryError):
         return None
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None

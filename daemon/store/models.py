@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from daemon.store.base import Base, Id
 
 INCIDENT_KEY_PREFIX = "INC-"
+MAX_ID_DIGITS = 18  # row ids are 64-bit integers; any 18 digits fit
 
 
 class IntakeStatus(StrEnum):
@@ -175,7 +176,7 @@ class Incident(Base):
 def parse_incident_key(key: str) -> int | None:
     """`INC-123` (or `123`) → 123; None when it is not a key."""
     text = key.strip().upper().removeprefix(INCIDENT_KEY_PREFIX)
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS else None
 
 
 class Alert(Base):

@@ -116,6 +116,8 @@ def test_tasks_review_and_stats(cli: Any) -> None:
     assert result.exit_code == 0, result.output
     result = cli("tasks", "update", "INC-1", "1", "--state", "done", "--json")
     assert json.loads(result.output)["tasks"][0]["state"] == "done"
+    result = cli("tasks", "update", "INC-1", "1", "--kind", "action", "--json")
+    assert json.loads(result.output)["tasks"][0]["kind"] == "action"
     result = cli("incidents", "tasks", "INC-1", "--json")
     assert [t["title"] for t in json.loads(result.output)["tasks"]] == ["Drain the queue"]
     result = cli("tasks", "overdue")
