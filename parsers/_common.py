@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -65,7 +66,7 @@ def dig(data: Any, path: str) -> Any:
     for part in path.split("."):
         if isinstance(current, Mapping):
             current = current.get(part)
-        elif isinstance(current, list) and part.lstrip("-").isdigit():
+        elif isinstance(current, list) and part.lstrip("-").isdecimal():
             index = int(part)
             current = current[index] if -len(current) <= index < len(current) else None
         else:
@@ -85,7 +86,7 @@ def parse_time(value: Any) -> datetime | None:
         return None
     if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
         number = float(value)
-        if number <= 0:
+        if not math.isfinite(number) or number <= 0:  # "inf" would never scale down
             return None
         while number > 1e11:  # milliseconds, microseconds or nanoseconds
             number /= 1000.0
@@ -124,7 +125,7 @@ def _trim_fraction(value: str) -> str:
     if dot == -1:
         return value
     end = dot + 1
-    while end < len(value) and value[end].isdigit():
+    while end < len(value) and value[end].isdecimal():
         end += 1
     return value[: dot + 1] + value[dot + 1 : end][:6] + value[end:]
 

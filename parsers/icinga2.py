@@ -123,7 +123,7 @@ def _number(value: Any) -> int | None:
         return None
     try:
         return int(float(value))
-    except ValueError:
+    except (ValueError, OverflowError):  # words, NaN, infinities
         return None
 
 

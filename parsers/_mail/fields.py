@@ -195,6 +195,7 @@ _TEXT_COMMANDS: Final[Mapping[str, str]] = {
     "ack": "ack", "acknowledge": "ack", "acknowledged": "ack",
 }
 _PRIORITY: Final = re.compile(r"p?([1-4])", re.IGNORECASE)
+_LONGEST_ETA_MINUTES: Final = 366 * 1440
 _DURATION_PART: Final = re.compile(
     r"(\d+(?:\.\d+)?)\s*(d|days?|h|hrs?|hours?|m|mins?|minutes?)(?![a-z])", re.IGNORECASE)
 _ADDRESS: Final = re.compile(r"<?([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>?")
@@ -260,7 +261,8 @@ def eta_value(value: str, anchor: datetime) -> str | None:
         for part in parts:
             unit = part.group(2).lower()[0]
             minutes += float(part.group(1)) * {"d": 1440, "h": 60, "m": 1}[unit]
-        return _duration(round(minutes)) if minutes > 0 else None
+        # An estimate beyond a year is no estimate (and "9…9h" would not even be finite).
+        return _duration(round(minutes)) if 0 < minutes <= _LONGEST_ETA_MINUTES else None
     moment = parse_when(text, anchor, future=True)
     return moment.isoformat() if moment else None
 

@@ -31,7 +31,11 @@ def webhook_input(path: Path, integration: str, options: Mapping[str, Any]) -> R
 
 
 def email_input(path: Path) -> RawInput:
-    return RawInput(channel=Channel.SMTP, body=path.read_bytes(), received_at=RECEIVED_AT,
+    return email_raw(path.read_bytes())
+
+
+def email_raw(mail: bytes) -> RawInput:
+    return RawInput(channel=Channel.SMTP, body=mail, received_at=RECEIVED_AT,
                     mail_from="sender@example.net", rcpt_to=("incidents@example.org",))
 
 
