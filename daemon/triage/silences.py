@@ -102,8 +102,8 @@ def get_silences(session: Session, *, now: datetime, include_expired: bool = Fal
                  limit: int = 500) -> Sequence[Silence]:
     """Silences, newest first; only those not yet ended unless `include_expired`."""
     query = select(Silence).order_by(Silence.id.desc()).limit(limit)
-    if not include_expired:
-        query = query.where(Silence.ends_at > now)
+    if not include_expired:  # nor those expired before they began (an empty span)
+        query = query.where(Silence.ends_at > now, Silence.ends_at > Silence.starts_at)
     return session.scalars(query).all()
 
 
@@ -115,7 +115,13 @@ def get_active_silences(session: Session, *, at: datetime) -> Sequence[Silence]:
 
 
 def silence_window(row: Silence) -> MaintenanceWindow | None:
-    """The stored silence as a window (None, logged, if it no longer validates)."""
+    """The stored silence as a window (None, logged, if it no longer validates).
+
+    A silence expired before it began keeps an empty span (its end is its
+    start): it was never in force, so it is None without complaint.
+    """
+    if row.ends_at <= row.starts_at:
+        return None
     schedule = dict(row.schedule or {})
     if "duration" in schedule:
         schedule["duration"] = timedelta(seconds=float(schedule["duration"]))
@@ -135,9 +141,11 @@ def silence_json(row: Silence, now: datetime) -> dict[str, Any]:
     return {"id": row.id, "source": "api", "name": row.name, "comment": row.comment,
             "match": row.matchers, "starts_at": row.starts_at, "ends_at": row.ends_at,
             "schedule": row.schedule,
-            "describe": window.describe() if window else "invalid",
+            "describe": window.describe() if window else (
+                "expired before it began" if row.ends_at <= row.starts_at else "invalid"),
             "active": bool(window and window.active_at(now)),
-            "expired": row.ends_at <= now, "created_by": row.created_by,
+            "expired": row.ends_at <= now or row.ends_at <= row.starts_at,
+            "created_by": row.created_by,
             "created_at": row.created_at, "expired_by": row.expired_by}
 
 

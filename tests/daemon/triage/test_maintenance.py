@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +219,28 @@ async def test_silence_refusals(sqlite_config: Config) -> None:
             assert (status, answer["field"]) == (422, field), answer
         assert (await api.call("POST", "/api/v1/silences", token=READ_TOKEN,
                                body={"name": "x", "duration": "1h"}))[0] == 403
+
+
+async def test_a_silence_expired_before_it_began(
+        sqlite_config: Config, caplog: pytest.LogCaptureFixture) -> None:
+    async with running_daemon(sqlite_config) as daemon, aiohttp.ClientSession() as http:
+        api = Api(daemon, http)
+        starts = daemon.clock.now() + timedelta(hours=2)
+        for starts_at in (starts, daemon.clock.now()):  # later, and this very moment
+            status, silence = await api.call("POST", "/api/v1/silences", body={
+                "name": "db upgrade", "match": {"labels": {"job": "db"}},
+                "starts_at": starts_at.isoformat(), "duration": "1h"})
+            assert status == 201, silence
+            status, expired = await api.call("DELETE", f"/api/v1/silences/{silence['id']}")
+            assert status == 200
+            assert expired["ends_at"] == expired["starts_at"]
+            assert (expired["expired"], expired["active"]) == (True, False)
+            assert expired["describe"] == "expired before it began"
+        status, listed = await api.call("GET", "/api/v1/silences?all=true")
+        assert [s["describe"] for s in listed["silences"]] == ["expired before it began"] * 2
+        status, listed = await api.call("GET", "/api/v1/silences")  # those still to come
+        assert (status, listed["silences"]) == (200, [])
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def test_silences_and_suppressed_on_the_command_line(tmp_path: Path) -> None:
