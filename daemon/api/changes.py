@@ -63,7 +63,7 @@ async def add_note(request: web.Request) -> web.Response:
     if not isinstance(text, str) or not text.strip():
         raise ApiError(422, "text is required", "text")
     kind = data.get("kind", "note")
-    if kind not in NOTE_KINDS:
+    if not isinstance(kind, str) or kind not in NOTE_KINDS:
         raise ApiError(422, f"kind must be one of {', '.join(NOTE_KINDS)}", "kind")
     who = actor(request)
 

@@ -12,6 +12,8 @@ from daemon.api.spec_schemas import (
     INCIDENT,
     JSON,
     KEY,
+    KEY_TEXT,
+    LIMIT,
     NOTE_IN,
     OPT_STR,
     OUTBOX_MESSAGE,
@@ -25,15 +27,18 @@ from daemon.api.spec_schemas import (
     REVIEW,
     REVIEW_IN,
     REVIEW_REPORT,
+    ROW_ID,
     SILENCE,
     SILENCE_IN,
     STATS,
+    STATUS_LIST,
     STR,
     SUPPRESSED,
     TASK,
     TASK_ID,
     TASK_IN,
     TASK_PATCH,
+    TEXT,
     TIMELINE_ENTRY,
     WRITE,
     Schema,
@@ -94,16 +99,16 @@ PATHS: Schema = {
     }} for path in ("/v2/enqueue", "/v2/enqueue/")},
     "/api/v1/intake/{intake_id}": {"get": op(
         "What became of a raw report", _ok("The intake row", ref("Intake")),
-        errors=READ, params=(path_param("intake_id", "intake id", {"type": "integer"}),))},
+        errors=READ, params=(path_param("intake_id", "intake id", ROW_ID),))},
     "/api/v1/incidents": {"get": op(
         "Incidents, newest first", _ok("Incidents", {
             "type": "object", "required": ["incidents"],
             "properties": {"incidents": {"type": "array", "items": ref("Incident")}}}),
         errors=(400, 401),
-        params=(query_param("status", "comma-separated statuses, or open"),
-                query_param("priority", "1-4"),
-                query_param("since", "a duration such as 24h or an ISO 8601 time"),
-                query_param("limit", "1-1000")))},
+        params=(query_param("status", "comma-separated statuses, or open", STATUS_LIST),
+                query_param("priority", "1-4", {"type": "integer", "minimum": 1, "maximum": 4}),
+                query_param("since", "a duration such as 24h or an ISO 8601 time", TEXT),
+                query_param("limit", "1-1000", LIMIT)))},
     "/api/v1/incidents/{key}": {
         "get": op("One incident with its alerts and timeline",
                   _ok("The incident", ref("Incident")), errors=READ, params=(KEY,)),
@@ -166,13 +171,14 @@ PATHS: Schema = {
             "type": "object", "required": ["messages"],
             "properties": {"messages": {"type": "array", "items": ref("OutboxMessage")}}}),
         errors=(400, 401, 403), role="admin",
-        params=(query_param("state", "pending, sending, sent or failed"),
-                query_param("incident", "only mail about this incident (INC-12)"),
-                query_param("limit", "1-1000, default 100")))},
+        params=(query_param("state", "pending, sending, sent or failed",
+                            {"type": "string", "enum": ["pending", "sending", "sent", "failed"]}),
+                query_param("incident", "only mail about this incident (INC-12)", KEY_TEXT),
+                query_param("limit", "1-1000, default 100", LIMIT)))},
     "/api/v1/outbox/{outbox_id}/retry": {"post": op(
         "Requeue a failed message", _ok("Requeued", ref("OutboxMessage"), 202),
         errors=(400, 401, 403, 404, 409), role="admin",
-        params=(path_param("outbox_id", "outbox message id", {"type": "integer"}),))},
+        params=(path_param("outbox_id", "outbox message id", ROW_ID),))},
     "/api/v1/incidents/{key}/attachments": {"get": op(
         "Files that came with the incident's mails (listed, never inlined)",
         _ok("Attachments, oldest first", {
@@ -184,11 +190,11 @@ PATHS: Schema = {
         _ok("The file", {"type": "string", "contentMediaType": "application/octet-stream"},
             media="*/*"),
         errors=(*READ, 410),
-        params=(KEY, path_param("attachment_id", "attachment id", {"type": "integer"})))},
+        params=(KEY, path_param("attachment_id", "attachment id", ROW_ID)))},
     "/api/v1/stats": {"get": op(
         "Metrics across incidents", _ok("Metrics", ref("Stats")), errors=(400, 401),
         params=(query_param("since", "a duration such as 30d (the default) or an ISO 8601 "
-                                     "time"),))},
+                                     "time", TEXT),))},
 }
 
 PATHS.update({
@@ -209,15 +215,15 @@ PATHS.update({
     "/api/v1/silences/{silence_id}": {"delete": op(
         "Expire a silence now", _ok("The expired silence", ref("Silence")),
         errors=(400, 401, 403, 404), role="admin",
-        params=(path_param("silence_id", "silence id", {"type": "integer"}),))},
+        params=(path_param("silence_id", "silence id", ROW_ID),))},
     "/api/v1/suppressed": {"get": op(
         "Reports that windows, silences or rules kept from opening incidents, newest first",
         _ok("Suppressed reports", {
             "type": "object", "required": ["reports"],
             "properties": {"reports": {"type": "array", "items": ref("SuppressedReport")}}}),
         errors=(400, 401),
-        params=(query_param("since", "a duration such as 24h or an ISO 8601 time"),
-                query_param("limit", "1-1000 (default 100)")))},
+        params=(query_param("since", "a duration such as 24h or an ISO 8601 time", TEXT),
+                query_param("limit", "1-1000 (default 100)", LIMIT)))},
 })
 
 DOCUMENT: Schema = {

@@ -20,6 +20,10 @@ def nullable(schema: Schema) -> Schema:
 
 
 STR: Schema = {"type": "string"}
+TEXT: Schema = {"type": "string", "pattern": "\\S", "description": "not blank"}
+ROW_ID: Schema = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
+KEY_TEXT: Schema = {"type": "string", "pattern": "^\\s*([Ii][Nn][Cc]-)?[0-9]{1,18}\\s*$"}
+LIMIT: Schema = {"type": "integer", "minimum": 1, "maximum": 1000}
 TIME: Schema = {"type": "string", "format": "date-time"}
 OPT_STR = nullable(STR)
 OPT_TIME = nullable(TIME)
@@ -28,6 +32,8 @@ OPT_NUM = nullable({"type": "number"})
 LEVEL: Schema = {"type": "string", "enum": ["high", "medium", "low"]}
 STATUS: Schema = {"type": "string", "enum": ["reported", "triaged", "responding", "contained",
                                               "resolved", "closed", "dismissed"]}
+_ONE_STATUS = f"({'|'.join(STATUS['enum'])})"
+STATUS_LIST: Schema = {"type": "string", "pattern": f"^(open|{_ONE_STATUS}(,{_ONE_STATUS})*)$"}
 
 ERRORS = {
     400: "The request is malformed (bad key, bad query, body not JSON)",
@@ -83,8 +89,8 @@ def query_param(name: str, description: str, schema: Schema = STR) -> Schema:
             "schema": schema}
 
 
-KEY = path_param("key", "incident key, INC-12 (or 12)")
-TASK_ID = path_param("task_id", "task id", {"type": "integer"})
+KEY = path_param("key", "incident key, INC-12 (or 12)", KEY_TEXT)
+TASK_ID = path_param("task_id", "task id", ROW_ID)
 READ = (400, 401, 404)
 WRITE = (400, 401, 403, 404, 422)
 
@@ -252,12 +258,12 @@ PATCH: Schema = {
 
 TASK_IN: Schema = {
     "type": "object", "required": ["title"], "additionalProperties": False,
-    "properties": {"title": STR, "kind": {"type": "string", "enum": ["checklist", "action"]},
+    "properties": {"title": TEXT, "kind": {"type": "string", "enum": ["checklist", "action"]},
                    "owner": OPT_STR, "due_at": DUE},
 }
 TASK_PATCH: Schema = {
     "type": "object", "additionalProperties": False, "minProperties": 1,
-    "properties": {"title": STR, "kind": {"type": "string", "enum": ["checklist", "action"]},
+    "properties": {"title": TEXT, "kind": {"type": "string", "enum": ["checklist", "action"]},
                    "owner": OPT_STR, "due_at": DUE,
                    "state": {"type": "string", "enum": ["open", "done", "skipped"]}},
 }
@@ -269,7 +275,7 @@ REVIEW_IN: Schema = {
 }
 NOTE_IN: Schema = {
     "type": "object", "required": ["text"], "additionalProperties": False,
-    "properties": {"text": STR,
+    "properties": {"text": TEXT,
                    "kind": {"type": "string", "enum": ["note", "investigation", "containment"]}},
 }
 
@@ -285,8 +291,8 @@ RECIPIENTS: Schema = {"type": "object", "required": ["recipients"],
                                                     "items": ref("Recipient")}}}
 RECIPIENTS_IN: Schema = {
     "type": "object", "required": ["addresses"], "additionalProperties": False,
-    "properties": {"addresses": {"anyOf": [STR, {"type": "array", "items": STR,
-                                                  "minItems": 1}]},
+    "properties": {"addresses": {"anyOf": [TEXT, {"type": "array", "items": TEXT,
+                                                   "minItems": 1}]},
                    "comment": STR},
 }
 RECIPIENTS_CHANGED: Schema = {
@@ -335,7 +341,7 @@ SILENCE_IN: Schema = {
                    "from, to, timezone and ends_at (the expiry). Cron: cron, duration, "
                    "timezone and ends_at.",
     "properties": {
-        "name": STR, "comment": STR, "match": MATCHER,
+        "name": TEXT, "comment": STR, "match": MATCHER,
         "starts_at": TIME, "ends_at": TIME,
         "duration": {"type": ["string", "number"], "description": "30m, 2h, … or seconds"},
         "days": {"anyOf": [STR, {"type": "array", "items": STR}],

@@ -60,6 +60,15 @@ async def test_a_body_that_is_not_utf8(api: Api) -> None:
     assert (status, answer["field"]) == (400, "body"), answer
 
 
+async def test_a_note_kind_that_is_not_a_word(api: Api) -> None:
+    key = await api.open_incident({"title": "Disk full", "dedup_key": "disk"})
+    for kind in ({}, [], 1, "gossip"):
+        status, answer = await api.call("POST", f"/api/v1/incidents/{key}/notes",
+                                        body={"text": "x", "kind": kind})
+        assert (status, answer["field"]) == (422, "kind"), answer
+        assert answer["error"] == "kind must be one of note, investigation, containment"
+
+
 async def test_ids_that_are_not_row_ids(api: Api) -> None:
     key = await api.open_incident({"title": "Disk full", "dedup_key": "disk"})
     for method, path, field in ID_ROUTES:
