@@ -17,6 +17,9 @@ from daemon.store.migrate import SchemaError, check_schema
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
+# A row id on the command line: what the database can hold (click says so otherwise).
+ROW_ID = click.IntRange(1, 10**18 - 1)
+
 CONFIG_HELP = "configuration file (TOML); default: $INCIDENTD_CONFIG, else built-in defaults"
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from daemon.api import dumps
 from daemon.cli.changes import fail, json_option
-from daemon.cli.common import config_options, load, with_session
+from daemon.cli.common import ROW_ID, config_options, load, with_session
 from daemon.clock import SystemClock
 from daemon.comms.outbox import OutboxError, list_outbox, requeue
 from daemon.store.models import OutboxState, parse_incident_key
@@ -58,7 +58,7 @@ def list_command(config_path: Path | None, data_dir: Path | None, state: str | N
 
 
 @outbox.command("retry")
-@click.argument("outbox_id", metavar="ID", type=int)
+@click.argument("outbox_id", metavar="ID", type=ROW_ID)
 @config_options
 @json_option
 def retry(outbox_id: int, config_path: Path | None, data_dir: Path | None,

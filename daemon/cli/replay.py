@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daemon.api import dumps
-from daemon.cli.common import config_options, hint, load, with_session
+from daemon.cli.common import ROW_ID, config_options, hint, load, with_session
 from daemon.clock import SystemClock
 from daemon.config import Config
 from daemon.pipeline import PipelineWorker
@@ -63,7 +63,7 @@ async def process_now(config: Config, config_path: Path | None) -> int:
 
 
 @click.command()
-@click.argument("ids", nargs=-1, type=int)
+@click.argument("ids", nargs=-1, type=ROW_ID)
 @config_options
 @click.option("--ignored", is_flag=True, help="also replay rows marked ignored")
 @click.option("--since", help="only rows received within this duration (e.g. 24h)")

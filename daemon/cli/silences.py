@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from daemon.api import dumps
 from daemon.cli.changes import actor_option, cli_actor, fail, json_option
-from daemon.cli.common import config_options, load, with_session
+from daemon.cli.common import ROW_ID, config_options, load, with_session
 from daemon.clock import SystemClock
 from daemon.config import Config
 from daemon.triage.silences import (
@@ -118,7 +118,7 @@ def list_(config_path: Path | None, data_dir: Path | None, include_expired: bool
 
 
 @silences.command("expire")
-@click.argument("silence_id", type=int)
+@click.argument("silence_id", type=ROW_ID)
 @config_options
 @actor_option
 @json_option

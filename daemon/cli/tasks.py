@@ -16,7 +16,7 @@ from daemon.cli.changes import (
     load_incident,
     run,
 )
-from daemon.cli.common import config_options, load
+from daemon.cli.common import ROW_ID, config_options, load
 from daemon.cli.respond import print_tasks
 from daemon.lifecycle.forms import parse_task
 from daemon.lifecycle.tasks import get_overdue_tasks, get_task
@@ -70,7 +70,7 @@ def add(key: str, title: str, config_path: Path | None, data_dir: Path | None,
 
 @tasks.command("update")
 @click.argument("key")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ROW_ID)
 @config_options
 @click.option("--state", type=click.Choice(["open", "done", "skipped"]))
 @click.option("--owner")

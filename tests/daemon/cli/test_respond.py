@@ -140,3 +140,16 @@ def test_tasks_review_and_stats(cli: Any) -> None:
     result = cli("stats", "--since", "whenever", "--json")
     assert result.exit_code == 1
     assert json.loads(result.stderr)["field"] == "since"
+
+
+@pytest.mark.parametrize("command", [
+    ("tasks", "update", "INC-1", "{id}", "--state", "done"),
+    ("replay", "{id}"),
+    ("outbox", "retry", "{id}"),
+    ("silences", "expire", "{id}"),
+])
+def test_ids_beyond_the_database_are_refused_by_name(cli: Any, command: tuple[str, ...]) -> None:
+    for bad in ("99999999999999999999", "0"):
+        result = cli(*(part.format(id=bad) for part in command))
+        assert result.exit_code == 2, result.output
+        assert f"{bad} is not in the range 1<=x<=999999999999999999" in result.output
