@@ -119,7 +119,10 @@ def parse_rate(value: Any) -> tuple[int, timedelta]:
     if match is None:
         raise ValueError(f"{value!r} is not a rate; write e.g. 100/1m, 5/s or 600/1h")
     count = int(match.group(1))
-    period = timedelta(seconds=float(match.group(2) or 1) * _UNITS[match.group(3)])
+    seconds = float(match.group(2) or 1) * _UNITS[match.group(3)]
+    if not seconds <= _LONGEST_DURATION:  # also infinity, from 300 digits
+        raise ValueError(f"{value!r}: the period is too long; the longest is 100 years")
+    period = timedelta(seconds=seconds)
     if count < 1 or period.total_seconds() <= 0:
         raise ValueError(f"{value!r}: a rate needs at least 1 request per positive period")
     return count, period

@@ -60,6 +60,9 @@ def test_example_configuration_is_valid() -> None:
     ("[[triage.rules]]\nname = 'r'\nmatch.integration = 'nope'\n",
      "triage rule 'r': unknown integration 'nope'"),
     ("[cadence]\np1 = 'soon'\n", "cadence.p1: 'soon' is not a duration"),
+    ("[cadence]\np1 = 1e400\n", "cadence.p1: inf is too long a duration; the longest is 100 years"),
+    ("[integrations.x]\ntype = 'generic'\ntoken = 't'\nrate_limit = '1/" + "9" * 400 + "h'\n",
+     "integrations.x.rate_limit: '1/999"),
     ("[mailbox]\naddresses = ['Ops <ops@example.org>']\n", "is not a bare mail address"),
     ("[lists]\nops = ['nobody']\n", "lists.ops.addresses.0: 'nobody' is not a bare mail address"),
     ("[[api.tokens]]\nname = 'a'\ntoken = 't'\nrole = 'god'\n", "api.tokens.0.role"),
@@ -100,7 +103,8 @@ def test_durations(text: object, seconds: float) -> None:
     assert parse_duration(text).total_seconds() == seconds
 
 
-@pytest.mark.parametrize("bad", ["", "-5", "5x", True, "m"])
+@pytest.mark.parametrize("bad", ["", "-5", "5x", True, "m", "9" * 400, 1e400, float("nan"),
+                                 "36601d"])
 def test_bad_durations(bad: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(bad)
