@@ -33,14 +33,17 @@ def malformed_request_line(record: logging.LogRecord) -> bool:
     """A `logging` filter for "aiohttp.server": a malformed request as one INFO line.
 
     aiohttp answers a request it cannot parse with 400 itself and logs it at
-    ERROR with a traceback. That is the client's mistake (or a scanner), not
-    ours, so it becomes `bad HTTP request peer=… reason=…` and stays out of
-    error alerts; anything else passes unchanged.
+    ERROR with a traceback; so it does again for a body that does not
+    decompress, when it drains the rest after our 400. That is the client's
+    mistake (or a scanner), not ours, so it becomes `bad HTTP request peer=…
+    reason=…` and stays out of error alerts; anything else passes unchanged.
     """
     exc = record.exc_info[1] if record.exc_info else None
+    if isinstance(exc, web.RequestPayloadError):
+        exc = exc.__cause__
     if not isinstance(exc, HttpProcessingError) or exc.code >= 500:
         return True
-    peer = record.args[0] if isinstance(record.args, tuple) and record.args else None
+    peer = record.args[0] if isinstance(record.args, tuple) and record.args else "-"
     reason = (exc.message or "").strip().splitlines()
     record.levelno, record.levelname = logging.INFO, "INFO"
     record.msg = "bad HTTP request peer=%s status=%d reason=%s"
@@ -74,6 +77,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status >= 400:
             return json_error(exc.status, exc.reason)
         raise
+    except web.RequestPayloadError as exc:  # e.g. a gzip body that does not decompress
+        reason = " ".join(str(exc).split()).removeprefix("400, message: ")
+        return json_error(400, f"the body could not be read: {reason}", field="body")
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_error(500, "internal error; see the daemon log")

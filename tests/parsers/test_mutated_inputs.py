@@ -128,8 +128,8 @@ def _damaged_payload(draw: st.DrawFn) -> tuple[str, bytes]:
     for _ in range(draw(st.integers(1, 3))):
         paths = list(_paths(document))
         leaves = [path for path in paths if not isinstance(_get(document, path), dict | list)]
-        path = draw(st.sampled_from(leaves)) if leaves and draw(st.booleans()) else \
-            draw(st.sampled_from(paths))
+        prefer_leaves = bool(leaves) and draw(st.booleans())
+        path = draw(st.sampled_from(leaves if prefer_leaves else paths))
         document = _replace(document, path, draw(_VALUES))
     return folder, json.dumps(document).encode()  # NaN and infinities as the stdlib writes them
 

@@ -9,15 +9,19 @@ line, not as an error with a traceback.
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import logging
+import zlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
 
 from daemon.config import Config
 from tests.daemon.api.client import Api
-from tests.support import running_daemon
+from tests.support import GENERIC_TOKEN, auth, running_daemon
 
 NOT_UTF8 = b'{"text": "caf\xe9"}'  # Latin-1, as an old client might send it
 
@@ -62,7 +66,8 @@ async def test_a_body_that_is_not_utf8(api: Api) -> None:
 
 async def test_a_note_kind_that_is_not_a_word(api: Api) -> None:
     key = await api.open_incident({"title": "Disk full", "dedup_key": "disk"})
-    for kind in ({}, [], 1, "gossip"):
+    kinds: list[Any] = [{}, [], 1, "gossip"]
+    for kind in kinds:
         status, answer = await api.call("POST", f"/api/v1/incidents/{key}/notes",
                                         body={"text": "x", "kind": kind})
         assert (status, answer["field"]) == (422, "kind"), answer
@@ -132,3 +137,34 @@ async def test_a_malformed_request_is_one_info_line(
     assert (record.levelno, record.exc_info) == (logging.INFO, None)
     assert record.getMessage() == ("bad HTTP request peer=127.0.0.1 status=400 "
                                    "reason=Invalid header value char")
+
+
+async def test_compressed_webhooks(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    url = f"{api.daemon.url}/api/v1/webhooks/generic"
+    body = json.dumps({"title": "Compressed alert", "dedup_key": "gz"}).encode()
+
+    async def post(data: bytes, encoding: str) -> tuple[int, Any]:
+        async with api.http.post(url, data=data, headers={
+                **auth(GENERIC_TOKEN), "Content-Type": "application/json",
+                "Content-Encoding": encoding}) as response:
+            return response.status, await response.json(content_type=None)
+
+    for encoding, data in (("gzip", gzip.compress(body)), ("deflate", zlib.compress(body))):
+        status, answer = await post(data, encoding)
+        assert status == 202, answer
+    status, intake = await api.call("GET", f"/api/v1/intake/{answer['intake_id']}")
+    assert intake["integration"] == "generic"
+
+    bomb = gzip.compress(b'{"title": "' + b"a" * (20 * 1024 * 1024) + b'"}')  # 20 KiB → 20 MiB
+    status, answer = await post(bomb, "gzip")
+    assert (status, answer["field"]) == (413, "body"), answer
+
+    status, answer = await post(b"\x1f\x8b not gzip at all", "gzip")
+    assert status == 400
+    assert answer == {"error": "the body could not be read: Can not decode content-encoding: "
+                               "gzip", "field": "body"}
+    await asyncio.sleep(0.05)  # aiohttp drains the rest of the body after the answer
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert "bad HTTP request peer=- status=400 reason=Can not decode content-encoding: gzip" \
+        in [r.getMessage() for r in caplog.records]
