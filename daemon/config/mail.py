@@ -132,6 +132,11 @@ class SmtpConfig(BaseModel):
     proxy_protocol: bool = Field(
         False, description="connections start with a PROXY protocol header (HAProxy, a "
                            "network load balancer) from one of [server] trusted_proxies")
+    max_connections: int = Field(
+        200, ge=1, description="open connections at once; more get 421 and are closed")
+    max_connections_per_client: int = Field(
+        20, ge=1, description="open connections at once from one address (not counted for "
+                              "[server] trusted_proxies: a balancer speaks for many)")
 
     @field_validator("auth_users")
     @classmethod

@@ -10,6 +10,10 @@ never in the threaded `Controller`. What is added here:
   aiosmtpd's idle timeout per command (`[smtp] timeout`);
 - AUTH (PLAIN, LOGIN) only after STARTTLS, against `[smtp] auth_users`, at
   most three attempts per connection; without users AUTH is not offered;
+- at most `[smtp] max_connections` connections at once, and
+  `max_connections_per_client` from one address (a trusted proxy's are only
+  counted in the total): one more is answered `421` and closed before the
+  greeting, so idle connections cannot use up the daemon's file descriptors;
 - each new connection takes the `[smtp]` settings in force, so a reload
   changes users, TLS (the certificate is read again: a renewed one takes
   effect), requirements and timeouts for the connections that follow. Only
@@ -19,9 +23,10 @@ never in the threaded `Controller`. What is added here:
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +35,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from daemon.config import Config
 from daemon.config.mail import SmtpConfig
+from daemon.forwarded import is_trusted
 from daemon.intake.passwords import DUMMY_HASH, verify_password
 from daemon.intake.smtp import client_of
 
@@ -47,21 +53,78 @@ class _QuietSession(Session):
     login_data: Any = None
 
 
+class OpenConnections:
+    """The mailbox connections open now, in all and per client address."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.by_client: collections.Counter[str] = collections.Counter()
+
+    def admit(self, client: str, smtp: SmtpConfig, *, proxy: bool) -> str | None:
+        """Count a new connection in; or say why not, counting nothing."""
+        if self.total >= smtp.max_connections:
+            return f"{self.total} connections open"
+        if not proxy and self.by_client[client] >= smtp.max_connections_per_client:
+            return f"{self.by_client[client]} connections open from this address"
+        self.total += 1
+        self.by_client[client] += 1
+        return None
+
+    def release(self, client: str) -> None:
+        """Count a closed connection out."""
+        self.total -= 1
+        self.by_client[client] -= 1
+        if self.by_client[client] <= 0:
+            del self.by_client[client]
+
+
 class _Hardened(SMTP):
     line_length_limit = MAX_LINE
     session_limit = 3600.0
     _deadline: asyncio.TimerHandle | None = None
+    # Set by the factory: the count to join, the settings, and the trusted proxies.
+    _open: OpenConnections | None = None
+    _limits: SmtpConfig | None = None
+    _proxies: Sequence[Any] = ()
+    _counted_as: str | None = None  # the client address, once admitted
+    refused = False  # answered 421 and closed before the greeting
 
     def _create_session(self) -> Session:
         return _QuietSession(self.loop)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         starting = self.transport is None  # STARTTLS calls this again for the TLS transport
+        if starting and self._open is not None and self._limits is not None:
+            peer = transport.get_extra_info("peername")
+            client = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
+            why = self._open.admit(client, self._limits,
+                                   proxy=is_trusted(client, self._proxies))
+            if why is not None:
+                self.refused = True
+                log.warning("smtp connection refused peer=%s reason=%s", client, why)
+                assert isinstance(transport, asyncio.WriteTransport)
+                transport.write(f"421 4.7.0 {self.hostname} too many connections; "
+                                "try again later\r\n".encode())
+                transport.close()
+                return
+            self._counted_as = client
         super().connection_made(transport)
         if starting:
             self._deadline = self.loop.call_later(self.session_limit, self._expired)
 
+    def data_received(self, data: bytes) -> None:
+        if not self.refused:
+            super().data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return None if self.refused else super().eof_received()
+
     def connection_lost(self, error: Exception | None) -> None:
+        if self.refused:
+            return
+        if self._counted_as is not None and self._open is not None:
+            self._open.release(self._counted_as)
+            self._counted_as = None
         if self._deadline is not None:
             self._deadline.cancel()
         super().connection_lost(error)
@@ -141,6 +204,7 @@ def protocol_factory(
     """
     current = _load(config(), None)
     kind = wrap(MailboxLMTP if current.config.smtp.protocol == "lmtp" else MailboxSMTP)
+    connections = OpenConnections()
 
     def factory() -> SMTP:
         nonlocal current
@@ -159,6 +223,8 @@ def protocol_factory(
             command_call_limit={"AUTH": AUTH_ATTEMPTS, "*": COMMANDS_PER_CONNECTION},
             proxy_protocol_timeout=PROXY_TIMEOUT if smtp.proxy_protocol else None)
         protocol.session_limit = smtp.session_timeout.total_seconds()
+        protocol._open, protocol._limits = connections, smtp
+        protocol._proxies = current.config.server.trusted_proxies
         return protocol
 
     return factory

@@ -81,9 +81,12 @@ class MeasuredProtocol(SMTP):
 
     def connection_made(self, transport: Any) -> None:
         """Count new connections (not the second call a STARTTLS makes)."""
-        if self.transport is None:
-            self._metrics.smtp_sessions.inc()
+        starting = self.transport is None
         super().connection_made(transport)
+        if starting and getattr(self, "refused", False):
+            self._metrics.smtp_rejections.labels("421").inc()
+        elif starting:
+            self._metrics.smtp_sessions.inc()
 
     async def push(self, status: Any) -> None:
         """Count the reply, then send it."""
