@@ -20,7 +20,8 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ _SECRET_PATTERNS = (
 # checking for them first spares most lines the four scans.
 _SECRET_HINTS = ("token=", "api_key=", "password=", "passwd=", "secret=", "bearer", "://")
 REDACTED = "***"
+# Refused connections come in floods: one line per stretch, not one per connection.
+REFUSALS_LOGGED_EVERY = 10.0
 
 
 @contextmanager
@@ -225,3 +228,27 @@ def setup_logging(level: str = "INFO", style: Literal["text", "json"] = "text",
     # message lines), so it never goes below WARNING.
     for noisy in ("apscheduler", "aiosqlite", "asyncio", "alembic.runtime.migration", "mail.log"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+class RefusalLog:
+    """Logs refused connections: the first at once, then at most a line every 10 s.
+
+    Each line says how many were refused since the last one (`count`).
+    """
+
+    def __init__(self, logger: logging.Logger, what: str,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._log, self._what = logger, what
+        self._clock = clock
+        self._last: float | None = None
+        self._unlogged = 0
+
+    def refused(self, peer: str, reason: str) -> None:
+        """Note one refusal; log it unless a line went out less than 10 s ago."""
+        now = self._clock()
+        self._unlogged += 1
+        if self._last is not None and now - self._last < REFUSALS_LOGGED_EVERY:
+            return
+        self._log.warning("%s connection refused peer=%s reason=%s count=%d", self._what, peer,
+                          reason, self._unlogged)
+        self._last, self._unlogged = now, 0

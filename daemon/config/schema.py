@@ -40,6 +40,8 @@ class ServerConfig(BaseModel):
     max_body_size: Size = Field(1024 * 1024, description="largest webhook body")
     max_message_size: Size = Field(25 * 1024 * 1024, description="largest mail (SMTP 552)")
     max_recipients: int = Field(50, ge=1)
+    max_http_connections: int = Field(
+        1000, ge=1, description="open HTTP connections at once; more get 503 and are closed")
     shutdown_timeout: Duration = timedelta(seconds=10)
     trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
         (), description="reverse proxies and load balancers whose X-Forwarded-For (or PROXY "

@@ -38,6 +38,7 @@ from daemon.config.mail import SmtpConfig
 from daemon.forwarded import is_trusted
 from daemon.intake.passwords import DUMMY_HASH, verify_password
 from daemon.intake.smtp import client_of
+from daemon.logs import RefusalLog
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class _Hardened(SMTP):
     _open: OpenConnections | None = None
     _limits: SmtpConfig | None = None
     _proxies: Sequence[Any] = ()
+    _refusals: RefusalLog | None = None
     _counted_as: str | None = None  # the client address, once admitted
     refused = False  # answered 421 and closed before the greeting
 
@@ -101,7 +103,8 @@ class _Hardened(SMTP):
                                    proxy=is_trusted(client, self._proxies))
             if why is not None:
                 self.refused = True
-                log.warning("smtp connection refused peer=%s reason=%s", client, why)
+                if self._refusals is not None:
+                    self._refusals.refused(client, why)
                 assert isinstance(transport, asyncio.WriteTransport)
                 transport.write(f"421 4.7.0 {self.hostname} too many connections; "
                                 "try again later\r\n".encode())
@@ -205,6 +208,7 @@ def protocol_factory(
     current = _load(config(), None)
     kind = wrap(MailboxLMTP if current.config.smtp.protocol == "lmtp" else MailboxSMTP)
     connections = OpenConnections()
+    refusals = RefusalLog(log, "smtp")
 
     def factory() -> SMTP:
         nonlocal current
@@ -225,6 +229,7 @@ def protocol_factory(
         protocol.session_limit = smtp.session_timeout.total_seconds()
         protocol._open, protocol._limits = connections, smtp
         protocol._proxies = current.config.server.trusted_proxies
+        protocol._refusals = refusals
         return protocol
 
     return factory

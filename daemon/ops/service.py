@@ -28,6 +28,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from daemon.keys import CLOCK, RUNTIME
 from daemon.ops.activation import describe
+from daemon.ops.http_site import CappedSite
 from daemon.ops.metrics import METRICS
 from daemon.ops.sdnotify import SystemdNotifier, watchdog_interval
 from daemon.ops.wiring import OPS, reload_app, store_stats
@@ -103,13 +104,15 @@ class Service:
             # later one (say the SMTP bind) fails; aiohttp leaves that to us.
             await self.app.cleanup()
             raise
-        site: web.BaseSite
+        def limit() -> int:  # the setting in force: a reload changes it
+            return self.app[RUNTIME].get_config().server.max_http_connections
+
         if self.sock is not None:
-            site = web.SockSite(self.runner, self.sock)
+            site = CappedSite(self.runner, limit, sock=self.sock)
             await site.start()
             log.info("http listening on %s (socket from systemd)", describe(self.sock))
         else:
-            site = web.TCPSite(self.runner, self.host, self.port)
+            site = CappedSite(self.runner, limit, host=self.host, port=self.port)
             await site.start()
             log.info("http listening on %s", site.name.removeprefix("http://"))
         self._write_pid_file()

@@ -30,7 +30,7 @@ def incidentd_command() -> list[str]:
 
 
 def config_text(data_dir: Path, http: int, smtp: int, *, rules: str = "",
-                extra: str = "") -> str:
+                extra: str = "", server: str = "") -> str:
     """A small configuration file: one generic integration, a mailbox, an admin token."""
     return f"""
 [server]
@@ -39,6 +39,7 @@ smtp = "127.0.0.1:{smtp}"
 data_dir = "{data_dir}"
 hostname = "incidentd.test"
 shutdown_timeout = "5s"
+{server}
 
 [mailbox]
 addresses = ["{MAILBOX}"]
@@ -158,7 +159,7 @@ def _start(args: list[str], env: dict[str, str], log_path: Path, cwd: Path
 @asynccontextmanager
 async def daemon_process(tmp_path: Path, *, notify: NotifySocket | None = None,
                          watchdog_usec: int | None = None, rules: str = "",
-                         extra: str = "") -> AsyncIterator[DaemonProcess]:
+                         extra: str = "", server: str = "") -> AsyncIterator[DaemonProcess]:
     """Write a configuration, migrate, start `incidentd serve`; kill it if a test fails."""
     from daemon.config import load_config
     from tests.support import migrate
@@ -166,7 +167,8 @@ async def daemon_process(tmp_path: Path, *, notify: NotifySocket | None = None,
     data_dir = tmp_path / "data"
     http, smtp = free_port(), free_port()
     config_path = tmp_path / "incidentd.toml"
-    config_path.write_text(config_text(data_dir, http, smtp, rules=rules, extra=extra))
+    config_path.write_text(config_text(data_dir, http, smtp, rules=rules, extra=extra,
+                                       server=server))
     await migrate(load_config(config_path))
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("INCIDENTD_", "NOTIFY_", "WATCHDOG_", "JOURNAL_"))}

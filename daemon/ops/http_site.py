@@ -1,0 +1,106 @@
+"""The HTTP listener, with a cap on open connections.
+
+aiohttp itself accepts every connection. Each open one holds a file
+descriptor, and idle keep-alive connections stay open for a while, so a flood
+of them could use up the daemon's descriptors and stop the mailbox and the
+database with them. Beyond `[server] max_http_connections`, a new connection
+is answered `503` with `Retry-After` and closed at once, before anything is
+read from it; the connections already open carry on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable
+
+from aiohttp import web
+
+from daemon.logs import RefusalLog
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+LINGER_SECONDS = 1.0
+_BODY = b'{"error": "too many connections; retry later", "field": null}'
+BUSY_RESPONSE = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Retry-After: " + str(RETRY_AFTER_SECONDS).encode() + b"\r\nConnection: close\r\n"
+    b"Content-Length: " + str(len(_BODY)).encode() + b"\r\n\r\n" + _BODY)
+
+
+class _Busy(asyncio.Protocol):
+    """Answers 503, then discards what the client sends until it closes, for a second.
+
+    Closing at once with the request unread would make the kernel reset the
+    connection, and the client could lose the answer before reading it.
+    """
+
+    def __init__(self, refusals: RefusalLog, reason: str) -> None:
+        self._refusals, self._reason = refusals, reason
+        self._transport: asyncio.Transport | None = None
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        peer = transport.get_extra_info("peername")
+        self._refusals.refused(peer[0] if isinstance(peer, tuple) else "-", self._reason)
+        transport.write(BUSY_RESPONSE)
+        if transport.can_write_eof():
+            transport.write_eof()
+        self._deadline = asyncio.get_running_loop().call_later(LINGER_SECONDS, transport.close)
+
+    def data_received(self, data: bytes) -> None:
+        """The request nobody will read."""
+
+    def eof_received(self) -> bool:
+        return False  # the client is done too: close
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+
+
+class CappedSite(web.BaseSite):
+    """A listening site for `runner`, on `host`/`port` or on `sock` (socket activation)."""
+
+    def __init__(self, runner: web.AppRunner, limit: Callable[[], int], *,
+                 host: str = "", port: int = 0, sock: socket.socket | None = None) -> None:
+        super().__init__(runner)
+        self._host, self._port, self._sock = host, port, sock
+        self._limit = limit
+        self._refusals = RefusalLog(log, "http")
+        self._bound = f"{host}:{port}"
+
+    @property
+    def name(self) -> str:
+        """Where it listens (the port chosen when 0 was asked for)."""
+        return f"http://{self._bound}"
+
+    def _protocol(self) -> asyncio.BaseProtocol:
+        server = self._runner.server
+        assert server is not None
+        limit = self._limit()
+        open_now = len(server.connections)
+        if open_now >= limit:
+            return _Busy(self._refusals, f"{open_now} connections open "
+                                         f"(max_http_connections {limit})")
+        return server()
+
+    async def start(self) -> None:
+        """Listen."""
+        await super().start()
+        loop = asyncio.get_running_loop()
+        if self._sock is not None:
+            server = await loop.create_server(self._protocol, sock=self._sock,
+                                              backlog=self._backlog)
+        else:
+            server = await loop.create_server(self._protocol, self._host, self._port,
+                                              reuse_address=True, backlog=self._backlog)
+        self._server = server
+        address = server.sockets[0].getsockname() if server.sockets else None
+        if isinstance(address, tuple):
+            host = f"[{address[0]}]" if ":" in str(address[0]) else str(address[0])
+            self._bound = f"{host}:{address[1]}"
