@@ -54,6 +54,7 @@ def serve(config_path: Path | None, data_dir: Path | None, http: str | None,
     app[LISTENERS] = listeners
     service = Service(app, host=host, port=port,
                       shutdown_timeout=config.server.shutdown_timeout.total_seconds(),
+                      idle_timeout=config.server.http_idle_timeout.total_seconds(),
                       pid_file=config.server.data_dir / PID_FILE, access_log_class=AccessLogger,
                       sock=listeners.get("http"))
     try:

@@ -42,6 +42,9 @@ class ServerConfig(BaseModel):
     max_recipients: int = Field(50, ge=1)
     max_http_connections: int = Field(
         1000, ge=1, description="open HTTP connections at once; more get 503 and are closed")
+    http_idle_timeout: Duration = Field(
+        timedelta(seconds=75), description="an HTTP connection without a whole request for "
+                                           "this long is closed")
     shutdown_timeout: Duration = timedelta(seconds=10)
     trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
         (), description="reverse proxies and load balancers whose X-Forwarded-For (or PROXY "

@@ -27,6 +27,7 @@ RESTART_KEYS = (
     "server.max_message_size",
     "server.max_recipients",
     "server.shutdown_timeout",
+    "server.http_idle_timeout",
     "smtp.protocol",
     "database",
     "notify.backend",

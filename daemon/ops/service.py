@@ -48,6 +48,7 @@ class Service:
         host: str,
         port: int,
         shutdown_timeout: float,
+        idle_timeout: float = 75.0,
         pid_file: Path | None,
         access_log_class: type[AbstractAccessLogger] | None = None,
         notifier: SystemdNotifier | None = None,
@@ -58,7 +59,11 @@ class Service:
         self.sock = sock  # a listening socket from systemd, used instead of host and port
         self.pid_file = pid_file
         self.notifier = notifier or SystemdNotifier.from_environ()
-        kwargs: dict[str, Any] = {"handle_signals": False, "shutdown_timeout": shutdown_timeout}
+        # aiohttp closes a connection idle for keepalive_timeout, counted from
+        # its start or its last answer: that also ends one whose request never
+        # arrives whole (headers sent a byte at a time hold a connection slot).
+        kwargs: dict[str, Any] = {"handle_signals": False, "shutdown_timeout": shutdown_timeout,
+                                  "keepalive_timeout": idle_timeout}
         if access_log_class is not None:
             kwargs["access_log_class"] = access_log_class
         self.runner = web.AppRunner(app, **kwargs)

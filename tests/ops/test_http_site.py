@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -28,10 +29,10 @@ async def idle(port: int) -> AsyncIterator[asyncio.StreamReader]:
         await writer.wait_closed()
 
 
-async def get(port: int) -> bytes:
-    """GET / on a new connection; the whole answer (the server closes or we stop at 5 s)."""
+async def get(port: int, path: str = "/") -> bytes:
+    """GET `path` on a new connection; the whole answer (the server closes it)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
     try:
         return await asyncio.wait_for(reader.read(), 5)
     finally:
@@ -107,3 +108,17 @@ async def test_the_daemon_applies_max_http_connections(tmp_path: Path) -> None:
         await asyncio.sleep(0.1)
         assert b"HTTP/1.1 404 " in await get(daemon.http)  # served again ("/" is no route)
     assert "http connection refused peer=127.0.0.1" in daemon.log()
+
+
+async def test_a_request_that_never_arrives_whole_is_closed(tmp_path: Path) -> None:
+    async with daemon_process(tmp_path, server='http_idle_timeout = "1s"') as daemon:
+        await healthy(daemon.http, daemon.process, daemon.log_path)
+        started = time.monotonic()
+        reader, writer = await asyncio.open_connection("127.0.0.1", daemon.http)
+        writer.write(b"POST /api/v1/webhooks/generic HTTP/1.1\r\nHost: x\r\n")  # and no more
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 10) == b""  # closed, nothing answered
+        assert 0.9 <= time.monotonic() - started < 5
+        writer.close()
+        # a request that does arrive in time is answered as always
+        assert b"HTTP/1.1 200 " in await get(daemon.http, "/healthz")
