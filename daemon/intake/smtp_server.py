@@ -96,24 +96,30 @@ class _Hardened(SMTP):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         starting = self.transport is None  # STARTTLS calls this again for the TLS transport
-        if starting and self._open is not None and self._limits is not None:
-            peer = transport.get_extra_info("peername")
-            client = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
-            why = self._open.admit(client, self._limits,
-                                   proxy=is_trusted(client, self._proxies))
-            if why is not None:
-                self.refused = True
-                if self._refusals is not None:
-                    self._refusals.refused(client, why)
-                assert isinstance(transport, asyncio.WriteTransport)
-                transport.write(f"421 4.7.0 {self.hostname} too many connections; "
-                                "try again later\r\n".encode())
-                transport.close()
-                return
-            self._counted_as = client
+        if starting and not self._admitted(transport):
+            return
         super().connection_made(transport)
         if starting:
             self._deadline = self.loop.call_later(self.session_limit, self._expired)
+
+    def _admitted(self, transport: asyncio.BaseTransport) -> bool:
+        """Join the count of open connections; or answer 421, close, and say no."""
+        if self._open is None or self._limits is None:
+            return True
+        peer = transport.get_extra_info("peername")
+        client = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
+        why = self._open.admit(client, self._limits, proxy=is_trusted(client, self._proxies))
+        if why is None:
+            self._counted_as = client
+            return True
+        self.refused = True
+        if self._refusals is not None:
+            self._refusals.refused(client, why)
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.write(f"421 4.7.0 {self.hostname} too many connections; "
+                        "try again later\r\n".encode())
+        transport.close()
+        return False
 
     def data_received(self, data: bytes) -> None:
         if not self.refused:

@@ -4,8 +4,8 @@ aiohttp itself accepts every connection. Each open one holds a file
 descriptor, and idle keep-alive connections stay open for a while, so a flood
 of them could use up the daemon's descriptors and stop the mailbox and the
 database with them. Beyond `[server] max_http_connections`, a new connection
-is answered `503` with `Retry-After` and closed at once, before anything is
-read from it; the connections already open carry on.
+is answered `503` with `Retry-After` before its request is read, and closed;
+the connections already open carry on.
 """
 
 from __future__ import annotations
@@ -39,12 +39,10 @@ class _Busy(asyncio.Protocol):
 
     def __init__(self, refusals: RefusalLog, reason: str) -> None:
         self._refusals, self._reason = refusals, reason
-        self._transport: asyncio.Transport | None = None
         self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
         peer = transport.get_extra_info("peername")
         self._refusals.refused(peer[0] if isinstance(peer, tuple) else "-", self._reason)
         transport.write(BUSY_RESPONSE)
