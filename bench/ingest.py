@@ -54,14 +54,21 @@ def wait_port(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def write_config(directory: Path, http: int, smtp: int, *, pipeline: bool) -> Path:
+def write_config(directory: Path, http: int, smtp: int, *, pipeline: bool,
+                 connections: int | None = None) -> Path:
+    """The daemon's configuration; `connections` lifts the connection caps to that many
+    (every load-generator client comes from one address), None leaves them out (a
+    source tree from before they existed)."""
+    caps = "" if connections is None else (
+        f"max_http_connections = {connections}\n"
+        f"[smtp]\nmax_connections = {connections}\nmax_connections_per_client = {connections}\n")
     path = directory / "incidentd.toml"
     path.write_text(f"""
 [server]
 http = "127.0.0.1:{http}"
 smtp = "127.0.0.1:{smtp}"
 data_dir = "{directory / 'data'}"
-[mailbox]
+{caps}[mailbox]
 addresses = ["incidents@example.org"]
 [integrations.alertmanager]
 type = "alertmanager"
@@ -270,7 +277,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="incidentd-bench-") as tmp:
         directory = Path(tmp)
         http, smtp = free_port(), free_port()
-        config = write_config(directory, http, smtp, pipeline=False)
+        config = write_config(directory, http, smtp, pipeline=False,
+                              connections=max(1000, 2 * args.concurrency))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         subprocess.run([python, "-m", "daemon", "db", "upgrade", "--config", str(config)],
                        check=True, capture_output=True, cwd=ROOT, env=env)
@@ -304,7 +312,8 @@ def main() -> None:
         daemon = start(serve, http)
         asyncio.run(post_all(http, storm_payloads(args.alerts, args.per_request, 20), 20))
         stop(daemon)
-        write_config(directory, http, smtp, pipeline=True)
+        write_config(directory, http, smtp, pipeline=True,
+                     connections=max(1000, 2 * args.concurrency))
         daemon = start(serve, http)
         while backlog(database):
             time.sleep(0.05)

@@ -45,7 +45,9 @@ def start_server(spec: str, directory: Path) -> tuple[subprocess.Popen[bytes], i
     if kind == "bare":
         args = [sys.executable, str(ROOT / "bench/bare_servers.py"), "http", str(http)]
     elif kind == "incidentd":
-        config = write_config(directory, http, smtp, pipeline=False)
+        # This tree lifts its connection caps; an older tree may not know the keys.
+        config = write_config(directory, http, smtp, pipeline=False,
+                              connections=None if tree else 10_000)
         subprocess.run([sys.executable, "-m", "daemon", "db", "upgrade", "--config",
                         str(config)], check=True, capture_output=True, cwd=source, env=env)
         args = [sys.executable, "-m", "daemon", "serve", "--config", str(config),

@@ -135,7 +135,7 @@ class SmtpConfig(BaseModel):
     max_connections: int = Field(
         200, ge=1, description="open connections at once; more get 421 and are closed")
     max_connections_per_client: int = Field(
-        20, ge=1, description="open connections at once from one address (not counted for "
+        50, ge=1, description="open connections at once from one address (not counted for "
                               "[server] trusted_proxies: a balancer speaks for many)")
 
     @field_validator("auth_users")
