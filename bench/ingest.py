@@ -23,11 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import aiosmtplib
@@ -122,9 +123,9 @@ class Run:
     cpu_ms: float  # server CPU per accepted request: steadier than the rate on a busy machine
 
 
-def measure(pid: int, work: Awaitable[tuple[float, int]], seconds: float) -> Run:
+def measure(pid: int, work: Coroutine[Any, Any, tuple[float, int]], seconds: float) -> Run:
     before = cpu_seconds(pid)
-    rate, errors = asyncio.run(work)  # type: ignore[arg-type]
+    rate, errors = asyncio.run(work)
     used = cpu_seconds(pid) - before
     return Run(rate, errors, 1000 * used / max(rate * seconds, 1))
 
