@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from daemon.store.models import MAX_ID_DIGITS, MAX_ROW_ID
+
 JSON = "application/json"
 
 Schema = dict[str, Any]
@@ -21,8 +23,9 @@ def nullable(schema: Schema) -> Schema:
 
 STR: Schema = {"type": "string"}
 TEXT: Schema = {"type": "string", "pattern": "\\S", "description": "not blank"}
-ROW_ID: Schema = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
-KEY_TEXT: Schema = {"type": "string", "pattern": "^\\s*([Ii][Nn][Cc]-)?[0-9]{1,18}\\s*$"}
+ROW_ID: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
+KEY_TEXT: Schema = {"type": "string",
+                    "pattern": f"^\\s*([Ii][Nn][Cc]-)?[0-9]{{1,{MAX_ID_DIGITS}}}\\s*$"}
 LIMIT: Schema = {"type": "integer", "minimum": 1, "maximum": 1000}
 TIME: Schema = {"type": "string", "format": "date-time"}
 OPT_STR = nullable(STR)

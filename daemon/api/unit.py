@@ -28,7 +28,7 @@ from daemon.lifecycle import (
     run_change,
 )
 from daemon.store import repo
-from daemon.store.models import MAX_ID_DIGITS, Incident, parse_incident_key
+from daemon.store.models import Incident, parse_incident_key, parse_row_id
 from daemon.web import json_error
 from daemon.work import Actor, ActorSource, Work
 
@@ -88,10 +88,10 @@ def load_incident(session: Session, number: int) -> Incident:
 
 def path_id(request: web.Request, name: str, what: str) -> int:
     """A numeric id in the path; 400 for anything but a row id (digits, 64-bit)."""
-    text = request.match_info[name]
-    if not (text.isascii() and text.isdigit()) or len(text) > MAX_ID_DIGITS:
+    number = parse_row_id(request.match_info[name])
+    if number is None:
         raise ApiError(400, f"{what} must be a number", name)
-    return int(text)
+    return number
 
 
 async def json_body(request: web.Request) -> Any:

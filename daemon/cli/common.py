@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from daemon.config import Config, ConfigError, load_config
 from daemon.store.db import create_engine, session_factory
 from daemon.store.migrate import SchemaError, check_schema
+from daemon.store.models import MAX_ROW_ID
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 # A row id on the command line: what the database can hold (click says so otherwise).
-ROW_ID = click.IntRange(1, 10**18 - 1)
+ROW_ID = click.IntRange(1, MAX_ROW_ID)
 
 CONFIG_HELP = "configuration file (TOML); default: $INCIDENTD_CONFIG, else built-in defaults"
 

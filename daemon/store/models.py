@@ -27,6 +27,7 @@ from daemon.store.base import Base, Id
 
 INCIDENT_KEY_PREFIX = "INC-"
 MAX_ID_DIGITS = 18  # row ids are 64-bit integers; any 18 digits fit
+MAX_ROW_ID = 10**MAX_ID_DIGITS - 1
 
 
 class IntakeStatus(StrEnum):
@@ -173,10 +174,17 @@ class Incident(Base):
         return self.status in OPEN_STATUSES
 
 
+def parse_row_id(text: str) -> int | None:
+    """ASCII digits that fit a row id → the number; None for anything else.
+
+    `str.isdigit()` alone lets through "³", which `int()` refuses.
+    """
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS else None
+
+
 def parse_incident_key(key: str) -> int | None:
     """`INC-123` (or `123`) → 123; None when it is not a key."""
-    text = key.strip().upper().removeprefix(INCIDENT_KEY_PREFIX)
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS else None
+    return parse_row_id(key.strip().upper().removeprefix(INCIDENT_KEY_PREFIX))
 
 
 class Alert(Base):
