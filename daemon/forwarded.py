@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from typing import Any
 
 from aiohttp import web
 
@@ -23,6 +24,13 @@ from daemon.web import CLIENT, Handler
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def host_of(peername: Any) -> str | None:
+    """The address in a socket's peer name: `("192.0.2.1", 25)` → "192.0.2.1"."""
+    if isinstance(peername, tuple) and peername:
+        return str(peername[0])
+    return str(peername) if peername else None
 
 
 def _parse(address: str) -> Address | None:

@@ -22,7 +22,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from daemon.clock import Clock
 from daemon.config.mail import MailboxConfig
-from daemon.forwarded import Network, is_trusted
+from daemon.forwarded import Network, host_of, is_trusted
 from daemon.intake.writer import IntakeRecord, IntakeWriter, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,4 @@ def client_of(session: Session) -> str | None:
 
 
 def _direct_peer(session: Session) -> str | None:
-    peer = session.peer
-    if isinstance(peer, tuple) and peer:
-        return str(peer[0])
-    return str(peer) if peer else None
+    return host_of(session.peer)

@@ -35,7 +35,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from daemon.config import Config
 from daemon.config.mail import SmtpConfig
-from daemon.forwarded import is_trusted
+from daemon.forwarded import host_of, is_trusted
 from daemon.intake.passwords import DUMMY_HASH, verify_password
 from daemon.intake.smtp import client_of
 from daemon.logs import RefusalLog
@@ -106,8 +106,7 @@ class _Hardened(SMTP):
         """Join the count of open connections; or answer 421, close, and say no."""
         if self._open is None or self._limits is None:
             return True
-        peer = transport.get_extra_info("peername")
-        client = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
+        client = host_of(transport.get_extra_info("peername")) or "unknown"
         why = self._open.admit(client, self._limits, proxy=is_trusted(client, self._proxies))
         if why is None:
             self._counted_as = client

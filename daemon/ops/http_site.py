@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from daemon.forwarded import host_of
 from daemon.logs import RefusalLog
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,8 @@ class _Busy(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        peer = transport.get_extra_info("peername")
-        self._refusals.refused(peer[0] if isinstance(peer, tuple) else "-", self._reason)
+        self._refusals.refused(host_of(transport.get_extra_info("peername")) or "-",
+                               self._reason)
         transport.write(BUSY_RESPONSE)
         if transport.can_write_eof():
             transport.write_eof()
