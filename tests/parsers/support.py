@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,3 +40,30 @@ def one(parser: str, body: Any, options: dict[str, Any] | None = None,
     reports = run(parser, body, options, headers)
     assert len(reports) == 1, reports
     return reports[0]
+
+
+def json_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every place in a JSON document, the root `()` first, as key and index paths."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from json_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from json_paths(item, (*path, index))
+
+
+def value_at(document: Any, path: tuple[Any, ...]) -> Any:
+    """What `path` leads to in `document`."""
+    for step in path:
+        document = document[step]
+    return document
+
+
+def replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    """A copy of `document` with `value` at `path` (`value` itself for the root)."""
+    if not path:
+        return value
+    changed = copy.deepcopy(document)
+    value_at(changed, path[:-1])[path[-1]] = value
+    return changed

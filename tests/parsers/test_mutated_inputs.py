@@ -2,9 +2,10 @@
 
 A parser that raises anything else gets its row quarantined as an "internal
 error", which tells the sender nothing; one that never returns stops the
-pipeline. Hypothesis swaps parts of real payloads for values of the wrong type
-or size (NaN, infinities, 30-digit numbers, "inf" as text, superscript digits)
-and adds, replaces or damages lines of real mails. Runs are derandomized, so a
+pipeline. `test_robustness.py` tries a few wrong types at every place of every
+payload; here Hypothesis swaps up to three places at once for values of the
+wrong type or size (NaN, infinities, 30-digit numbers, "inf" as text,
+superscript digits), and adds, replaces or damages lines of real mails. Runs are derandomized, so a
 failure reproduces; the examples below are inputs that once failed.
 """
 
@@ -25,6 +26,7 @@ from parsers import Ignored, ParseError, RawInput
 from parsers._mail.fields import eta_value
 from tests.conftest import FIXTURES
 from tests.parsers import golden
+from tests.parsers.support import json_paths, raw, replaced, value_at
 from tests.parsers.test_golden import WEBHOOK_PARSERS
 
 SECONDS_PER_INPUT = 2  # a parser takes milliseconds; more than this is a loop
@@ -95,42 +97,16 @@ def _outcome(parser: str, raw: RawInput) -> str:
     return "reports"
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths(item, (*path, index))
-
-
-def _get(document: Any, path: tuple[Any, ...]) -> Any:
-    for step in path:
-        document = document[step]
-    return document
-
-
-def _replace(document: Any, path: tuple[Any, ...], value: Any) -> Any:
-    if not path:
-        return value
-    copy = json.loads(json.dumps(document))
-    parent = copy
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = value
-    return copy
-
-
 @st.composite
 def _damaged_payload(draw: st.DrawFn) -> tuple[str, bytes]:
     folder, _, document = draw(st.sampled_from(_PAYLOADS))
     for _ in range(draw(st.integers(1, 3))):
-        paths = list(_paths(document))
-        leaves = [path for path in paths if not isinstance(_get(document, path), dict | list)]
+        paths = list(json_paths(document))
+        leaves = [path for path in paths
+                  if not isinstance(value_at(document, path), dict | list)]
         prefer_leaves = bool(leaves) and draw(st.booleans())
         path = draw(st.sampled_from(leaves if prefer_leaves else paths))
-        document = _replace(document, path, draw(_VALUES))
+        document = replaced(document, path, draw(_VALUES))
     return folder, json.dumps(document).encode()  # NaN and infinities as the stdlib writes them
 
 
@@ -151,9 +127,7 @@ def _damaged_mail(draw: st.DrawFn) -> bytes:
 
 def _webhook(folder: str, body: bytes) -> tuple[str, RawInput]:
     parser, options = WEBHOOK_PARSERS[folder]
-    return parser, RawInput(channel=parsers.Channel.WEBHOOK, body=body,
-                            received_at=golden.RECEIVED_AT, route=folder,
-                            content_type="application/json", options=options)
+    return parser, raw(body, options)
 
 
 def test_there_is_something_to_damage() -> None:
