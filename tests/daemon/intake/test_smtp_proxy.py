@@ -72,19 +72,17 @@ async def test_the_client_named_by_a_trusted_balancer_is_the_peer(
         assert row.peer == peer
 
 
-async def test_an_untrusted_peer_is_disconnected_before_the_greeting(tmp_path: Path) -> None:
-    config = await proxied_config(tmp_path, ["10.0.0.0/8"])
+@pytest.mark.parametrize(("trusted", "first_line"), [
+    # a header from a peer that is not one of our balancers
+    ("10.0.0.0/8", b"PROXY TCP4 203.0.113.9 127.0.0.1 4 25\r\n"),
+    # with proxy_protocol on, everything must come through the balancer
+    ("127.0.0.1", b"EHLO mx.example.org\r\n"),
+], ids=["untrusted-peer", "no-header"])
+async def test_refused_before_the_greeting(tmp_path: Path, trusted: str,
+                                           first_line: bytes) -> None:
+    config = await proxied_config(tmp_path, [trusted])
     async with running_daemon(config) as daemon:
         with pytest.raises(smtplib.SMTPServerDisconnected):
-            await send_through(daemon.smtp_port, b"PROXY TCP4 203.0.113.9 127.0.0.1 4 25\r\n")
-        assert await intakes(daemon) == []
-
-
-async def test_a_connection_without_the_header_is_refused(tmp_path: Path) -> None:
-    """With proxy_protocol on, everything must come through the balancer."""
-    config = await proxied_config(tmp_path, ["127.0.0.1"])
-    async with running_daemon(config) as daemon:
-        with pytest.raises(smtplib.SMTPServerDisconnected):
-            await send_through(daemon.smtp_port, b"EHLO mx.example.org\r\n")
+            await send_through(daemon.smtp_port, first_line)
         assert await intakes(daemon) == []
 
