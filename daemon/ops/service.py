@@ -112,13 +112,11 @@ class Service:
         def limit() -> int:  # the setting in force: a reload changes it
             return self.app[RUNTIME].get_config().server.max_http_connections
 
+        site = CappedSite(self.runner, limit, host=self.host, port=self.port, sock=self.sock)
+        await site.start()
         if self.sock is not None:
-            site = CappedSite(self.runner, limit, sock=self.sock)
-            await site.start()
             log.info("http listening on %s (socket from systemd)", describe(self.sock))
         else:
-            site = CappedSite(self.runner, limit, host=self.host, port=self.port)
-            await site.start()
             log.info("http listening on %s", site.name.removeprefix("http://"))
         self._write_pid_file()
         self.notifier.ready(await self.status_line("ready"))
