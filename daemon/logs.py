@@ -231,9 +231,10 @@ def setup_logging(level: str = "INFO", style: Literal["text", "json"] = "text",
 
 
 class RefusalLog:
-    """Logs refused connections: the first at once, then at most a line every 10 s.
+    """Logs refusals: the first at once, then at most a line every 10 s.
 
-    Each line says how many were refused since the last one (`count`).
+    `what` is what was refused ("http connection"). Each line says how many
+    were refused since the last one (`count`).
     """
 
     def __init__(self, logger: logging.Logger, what: str,
@@ -249,6 +250,6 @@ class RefusalLog:
         self._unlogged += 1
         if self._last is not None and now - self._last < REFUSALS_LOGGED_EVERY:
             return
-        self._log.warning("%s connection refused peer=%s reason=%s count=%d", self._what, peer,
+        self._log.warning("%s refused peer=%s reason=%s count=%d", self._what, peer,
                           reason, self._unlogged)
         self._last, self._unlogged = now, 0

@@ -319,6 +319,9 @@ class Config(BaseModel):
         if self.smtp.proxy_protocol and not self.server.trusted_proxies:
             raise ValueError("smtp.proxy_protocol: name the load balancers that send the "
                              "header in [server] trusted_proxies")
+        if self.smtp.max_data_in_memory < self.server.max_message_size:
+            raise ValueError("smtp.max_data_in_memory: must be at least [server] "
+                             "max_message_size, or the largest mail could never be received")
         return self
 
     @property

@@ -14,6 +14,11 @@ never in the threaded `Controller`. What is added here:
   `max_connections_per_client` from one address (a trusted proxy's are only
   counted in the total): one more is answered `421` and closed before the
   greeting, so idle connections cannot use up the daemon's file descriptors;
+- at most `[smtp] max_data_in_memory` bytes of mail being received at once,
+  over all connections (aiosmtpd holds a message in memory until it is
+  stored): DATA past it is answered `451`, and a transfer that would grow
+  past it gets `421` and is closed. A transfer on its own is never cut
+  short, so the largest mail can always come in;
 - each new connection takes the `[smtp]` settings in force, so a reload
   changes users, TLS (the certificate is read again: a renewed one takes
   effect), requirements and timeouts for the connections that follow. Only
@@ -45,6 +50,7 @@ log = logging.getLogger(__name__)
 MAX_LINE = 64 * 1024
 AUTH_ATTEMPTS = 3
 COMMANDS_PER_CONNECTION = 100_000  # a sanity cap; MTAs reuse connections for many mails
+DATA_END = b"\r\n.\r\n"
 PROXY_TIMEOUT = 10.0  # seconds for a load balancer's PROXY header; it sends it at once
 
 
@@ -79,6 +85,13 @@ class OpenConnections:
             del self.by_client[client]
 
 
+class MailInMemory:
+    """Bytes of mail being received now (after DATA, until stored), over all connections."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+
 class _Hardened(SMTP):
     line_length_limit = MAX_LINE
     session_limit = 3600.0
@@ -88,8 +101,13 @@ class _Hardened(SMTP):
     _limits: SmtpConfig | None = None
     _proxies: Sequence[Any] = ()
     _refusals: RefusalLog | None = None
+    _in_memory: MailInMemory | None = None
+    _mail_refusals: RefusalLog | None = None
     _counted_as: str | None = None  # the client address, once admitted
+    _receiving: int | None = None  # bytes of this DATA counted in `_in_memory`; None outside
+    _tail: bytes | None = None  # its last bytes, for DATA_END across reads; None once seen
     refused = False  # answered 421 and closed before the greeting
+    _deaf = False  # answered 421 and closing: nothing more is read
 
     def _create_session(self) -> Session:
         return _QuietSession(self.loop)
@@ -111,18 +129,93 @@ class _Hardened(SMTP):
         if why is None:
             self._counted_as = client
             return True
-        self.refused = True
         if self._refusals is not None:
             self._refusals.refused(client, why)
-        assert isinstance(transport, asyncio.WriteTransport)
-        transport.write(f"421 4.7.0 {self.hostname} too many connections; "
-                        "try again later\r\n".encode())
-        transport.close()
+        self.refused = True
+        self._refuse(transport, f"421 4.7.0 {self.hostname} too many connections; "
+                                "try again later")
         return False
 
+    def _refuse(self, transport: asyncio.BaseTransport, reply: str) -> None:
+        """Answer `reply` and close: nothing more is read from this connection."""
+        self._deaf = True
+        self.count_refusal(reply[:3])
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.write(f"{reply}\r\n".encode())
+        transport.close()
+
+    def count_refusal(self, code: str) -> None:
+        """A refusal not sent through `push` (the daemon counts them in its metrics)."""
+
+    async def smtp_DATA(self, arg: str) -> None:
+        """DATA, if the mail being received leaves room; its bytes count until it is stored."""
+        budget, limits = self._in_memory, self._limits
+        if budget is None or limits is None:
+            await super().smtp_DATA(arg)
+            return
+        if budget.total >= limits.max_data_in_memory:
+            self._mail_refused(f"{budget.total} bytes of mail being received")
+            await self.push("451 4.3.1 Too much mail being received; try again later")
+            return
+        self._receiving, self._tail = 0, b"\r\n"  # the DATA line ended with one
+        try:
+            await super().smtp_DATA(arg)  # reads the mail and stores it
+        finally:
+            budget.total -= self._receiving
+            self._receiving = self._tail = None
+
+    def _mail_refused(self, why: str) -> None:
+        if self._mail_refusals is not None:
+            client = client_of(self.session) if self.session is not None else None
+            self._mail_refusals.refused(client or "unknown", why)
+
     def data_received(self, data: bytes) -> None:
-        if not self.refused:
-            super().data_received(data)
+        if self._deaf:
+            return
+        budget, limits = self._in_memory, self._limits
+        if self._receiving is not None and budget is not None and limits is not None:
+            counted = self._data_part(data)
+            if counted and not self._count_in(counted, self._receiving, budget,
+                                              limits.max_data_in_memory):
+                return
+        super().data_received(data)
+
+    def _data_part(self, data: bytes) -> int:
+        """How much of `data` is mail: what comes before the end of DATA, once seen.
+
+        What follows it (a pipelined command) is not counted, so a connection
+        whose mail is complete, and perhaps being stored, is never cut short.
+        """
+        if self._tail is None:
+            return 0  # the end was seen already
+        seam = (self._tail + data[:4]).find(DATA_END)
+        if seam >= 0:
+            end = seam + len(DATA_END) - len(self._tail)
+        else:
+            at = data.find(DATA_END)
+            end = -1 if at < 0 else at + len(DATA_END)
+        if end >= 0:
+            self._tail = None
+            return end
+        self._tail = (self._tail + data[-4:])[-4:]
+        return len(data)
+
+    def _count_in(self, size: int, receiving: int, budget: MailInMemory, limit: int) -> bool:
+        """Count `size` more bytes of this DATA; or answer 421 and close, and say no."""
+        # Past the size limit aiosmtpd keeps only the count (it will answer 552),
+        # so what it holds stops growing there.
+        ceiling = self.data_size_limit + MAX_LINE if self.data_size_limit else None
+        held = size if ceiling is None else min(size, max(0, ceiling - receiving))
+        self._receiving = receiving + held
+        budget.total += held
+        others = budget.total - self._receiving
+        if budget.total <= limit or others == 0:
+            return True  # a transfer on its own is never cut short
+        self._mail_refused(f"{others} bytes of other mail being received")
+        assert self.transport is not None
+        self._refuse(self.transport, f"421 4.3.1 {self.hostname} too much mail being "
+                                     "received; try again later")
+        return False
 
     def eof_received(self) -> bool | None:
         return None if self.refused else super().eof_received()
@@ -213,7 +306,9 @@ def protocol_factory(
     current = _load(config(), None)
     kind = wrap(MailboxLMTP if current.config.smtp.protocol == "lmtp" else MailboxSMTP)
     connections = OpenConnections()
-    refusals = RefusalLog(log, "smtp")
+    in_memory = MailInMemory()
+    refusals = RefusalLog(log, "smtp connection")
+    mail_refusals = RefusalLog(log, "smtp mail")
 
     def factory() -> SMTP:
         nonlocal current
@@ -235,6 +330,7 @@ def protocol_factory(
         protocol._open, protocol._limits = connections, smtp
         protocol._proxies = current.config.server.trusted_proxies
         protocol._refusals = refusals
+        protocol._in_memory, protocol._mail_refusals = in_memory, mail_refusals
         return protocol
 
     return factory

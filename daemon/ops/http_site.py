@@ -70,7 +70,7 @@ class CappedSite(web.BaseSite):
         super().__init__(runner)
         self._host, self._port, self._sock = host, port, sock
         self._limit = limit
-        self._refusals = RefusalLog(log, "http")
+        self._refusals = RefusalLog(log, "http connection")
         self._bound = f"{host}:{port}"
 
     @property

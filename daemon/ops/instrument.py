@@ -83,10 +83,12 @@ class MeasuredProtocol(SMTP):
         """Count new connections (not the second call a STARTTLS makes)."""
         starting = self.transport is None
         super().connection_made(transport)
-        if starting and getattr(self, "refused", False):
-            self._metrics.smtp_rejections.labels("421").inc()
-        elif starting:
+        if starting and not getattr(self, "refused", False):
             self._metrics.smtp_sessions.inc()
+
+    def count_refusal(self, code: str) -> None:
+        """Count a refusal the protocol sent without `push` (421 then close)."""
+        self._metrics.smtp_rejections.labels(code).inc()
 
     async def push(self, status: Any) -> None:
         """Count the reply, then send it."""

@@ -71,6 +71,8 @@ def test_example_configuration_is_valid() -> None:
     ("[smtp]\nproxy_protocol = true\n",
      "smtp.proxy_protocol: name the load balancers that send the header in [server] "
      "trusted_proxies"),
+    ("[server]\nmax_message_size = '30M'\n[smtp]\nmax_data_in_memory = '20M'\n",
+     "smtp.max_data_in_memory: must be at least [server] max_message_size"),
     ("[server\n", "not valid TOML"),
 ])
 def test_errors_name_the_key_path(tmp_path: Path, text: str, message: str) -> None:

@@ -87,7 +87,7 @@ async def test_connections_beyond_the_cap_get_503_and_are_closed(
 
 def test_refusals_are_logged_once_per_ten_seconds(caplog: pytest.LogCaptureFixture) -> None:
     now = [100.0]
-    refusals = RefusalLog(logging.getLogger("test"), "smtp", clock=lambda: now[0])
+    refusals = RefusalLog(logging.getLogger("test"), "smtp connection", clock=lambda: now[0])
     for step in (0.0, 1.0, 5.0, 3.9, 0.2, 1.0):  # at 100, 101, 106, 109.9, 110.1, 111.1
         now[0] += step
         refusals.refused("192.0.2.1", "full")
