@@ -138,7 +138,7 @@ class SmtpConfig(BaseModel):
         50, ge=1, description="open connections at once from one address (not counted for "
                               "[server] trusted_proxies: a balancer speaks for many)")
     max_data_in_memory: Size = Field(
-        256 * 1024 * 1024, description="mail being received at once, over all connections; "
+        128 * 1024 * 1024, description="mail being received at once, over all connections; "
                                        "past it DATA gets 451, and a transfer that would "
                                        "grow past it gets 421 and is closed")
 
