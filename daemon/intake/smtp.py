@@ -102,6 +102,8 @@ class MailboxHandler:
         rcpt_options: list[str],
     ) -> str:
         """Accept only our mailbox addresses."""
+        if address.strip("<>") == "":  # aiosmtpd passes `RCPT TO:<>` on as "<>"
+            return "553 5.1.3 A recipient address is needed"
         if address.lower() not in self._addresses():
             log.info("smtp refused recipient peer=%s rcpt=%s", client_of(session), address)
             return f"550 5.7.1 <{address}>: not an incident mailbox here; relaying denied"

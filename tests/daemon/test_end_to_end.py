@@ -123,11 +123,13 @@ async def test_mail_for_another_address_is_refused_with_550(config: Config) -> N
         def conversation(client: smtplib.SMTP) -> list[tuple[int, bytes]]:
             client.ehlo()
             client.mail("alice@example.org")
-            return [client.rcpt("someone@elsewhere.example"), client.rcpt(MAILBOX.upper())]
+            return [client.rcpt("someone@elsewhere.example"), client.docmd("RCPT TO:<>"),
+                    client.rcpt(MAILBOX.upper())]
 
-        (code, text), (code_ok, _) = await smtp_call(daemon.smtp_port, conversation)
+        (code, text), empty, (code_ok, _) = await smtp_call(daemon.smtp_port, conversation)
         assert code == 550
         assert b"relaying denied" in text
+        assert empty == (553, b"5.1.3 A recipient address is needed")
         assert code_ok == 250
         assert await count(daemon, Intake) == 0
 
