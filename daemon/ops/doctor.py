@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import psutil
+
 from daemon.comms import Renderer
 from daemon.config import EXAMPLE_TOKEN_PREFIX, Config, split_hostport
 from daemon.ops.service import read_pid_file
@@ -117,15 +119,7 @@ def check_listeners(config: Config) -> list[Finding]:
         if problem is None:
             findings.append(Finding("ok", f"{name} listener", f"{address} is free"))
         elif problem == errno.EADDRINUSE:
-            if _is_incidentd(name, host, port):
-                pid = read_pid_file(config.server.data_dir)
-                findings.append(Finding("ok", f"{name} listener", f"{address} is held by a "
-                                        f"running incidentd{f' (pid {pid})' if pid else ''}"))
-            else:
-                findings.append(Finding("fail", f"{name} listener",
-                                        f"{address} is in use by another program",
-                                        f"stop it (see: ss -ltnp 'sport = :{port}') or change "
-                                        f"[server] {name}"))
+            findings.append(_held(config, name, address, host, port))
         elif problem == errno.EACCES:
             findings.append(Finding("warn", f"{name} listener",
                                     f"{address}: this user may not bind port {port}",
@@ -136,6 +130,57 @@ def check_listeners(config: Config) -> list[Finding]:
                                     f"cannot bind {address}: {os.strerror(problem)}",
                                     f"use an address of this host in [server] {name}"))
     return findings
+
+
+def _held(config: Config, name: str, address: str, host: str, port: int) -> Finding:
+    """Who holds a listen address that is in use; asked without starting anything.
+
+    A connection to a port systemd holds for socket activation would start
+    incidentd, so the port is only probed when what holds it is known not to
+    be systemd alone.
+    """
+    holders = _listeners(port)
+    pid = read_pid_file(config.server.data_dir)
+    running = pid is not None and psutil.pid_exists(pid)
+    visible = [holder for holder in holders if holder is not None]
+    if visible and all(holder[1] == "systemd" for holder in visible):
+        return Finding("ok", f"{name} listener", f"{address} is held by systemd for socket "
+                       "activation: incidentd starts at the first connection")
+    if holders and not visible and not running:
+        return Finding("warn", f"{name} listener",
+                       f"{address} is held by a process this user cannot see (systemd's "
+                       "socket activation, or another user's program); not probed, as a "
+                       "connection could start incidentd",
+                       f"as root: ss -ltnp 'sport = :{port}'")
+    if _is_incidentd(name, host, port):
+        return Finding("ok", f"{name} listener", f"{address} is held by a running incidentd"
+                       f"{f' (pid {pid})' if running else ''}")
+    program = f" ({visible[0][1]}, pid {visible[0][0]})" if visible else ""
+    return Finding("fail", f"{name} listener",
+                   f"{address} is in use by another program{program}",
+                   f"stop it (see: ss -ltnp 'sport = :{port}') or change [server] {name}")
+
+
+def _listeners(port: int) -> list[tuple[int, str] | None]:
+    """The processes listening on TCP `port`.
+
+    Each is (pid, name), or None when this user cannot see it. Empty when the
+    system does not say; the port is then probed.
+    """
+    try:
+        sockets = psutil.net_connections(kind="tcp")
+    except (psutil.Error, OSError):
+        return []
+    holders: list[tuple[int, str] | None] = []
+    for entry in sockets:
+        if entry.status != psutil.CONN_LISTEN or not entry.laddr or entry.laddr.port != port:
+            continue
+        try:
+            holders.append(None if entry.pid is None
+                           else (entry.pid, psutil.Process(entry.pid).name()))
+        except psutil.Error:  # gone meanwhile, or not ours to look at
+            holders.append(None)
+    return holders
 
 
 def _bind_problem(host: str, port: int) -> int | None:
