@@ -50,7 +50,7 @@ _SECRET_PATTERNS = (
 # checking for them first spares most lines the four scans.
 _SECRET_HINTS = ("token=", "api_key=", "password=", "passwd=", "secret=", "bearer", "://")
 REDACTED = "***"
-# Refused connections come in floods: one line per stretch, not one per connection.
+# Refused connections and bogus SMTP commands come in floods: a line per stretch.
 REFUSALS_LOGGED_EVERY = 10.0
 
 
@@ -228,6 +228,45 @@ def setup_logging(level: str = "INFO", style: Literal["text", "json"] = "text",
     # message lines), so it never goes below WARNING.
     for noisy in ("apscheduler", "aiosqlite", "asyncio", "alembic.runtime.migration", "mail.log"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    throttle_smtp_warnings()
+
+
+def throttle_smtp_warnings(logger: logging.Logger | None = None) -> Throttle:
+    """Hold back repeats of aiosmtpd's warnings (a line per bogus command or PROXY header)."""
+    logger = logger or logging.getLogger("mail.log")
+    for existing in logger.filters:
+        if isinstance(existing, Throttle):
+            return existing
+    throttle = Throttle()
+    logger.addFilter(throttle)
+    return throttle
+
+
+class Throttle(logging.Filter):
+    """Lets each kind of message (its format string) through at most once per 10 s.
+
+    The line that follows a quiet stretch says how many were held back
+    (`suppressed=N`), so a flood costs a line per stretch and still shows.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._clock = clock
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a message like one let through less than 10 s ago."""
+        kind, now = str(record.msg), self._clock()
+        last = self._last.get(kind)
+        if last is not None and now - last < REFUSALS_LOGGED_EVERY:
+            self._held[kind] = self._held.get(kind, 0) + 1
+            return False
+        self._last[kind] = now
+        held = self._held.pop(kind, 0)
+        if held and isinstance(record.args, tuple):
+            record.msg, record.args = f"{kind} suppressed=%d", (*record.args, held)
+        return True
 
 
 class RefusalLog:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
-from daemon.logs import EventFormatter, Redactor, log_context, under_journald
+from daemon.logs import (
+    EventFormatter,
+    Redactor,
+    Throttle,
+    log_context,
+    throttle_smtp_warnings,
+    under_journald,
+)
+from tests.daemon.mailbox.support import mail_config
+from tests.support import running_daemon
 
 
 def record(msg: str, *args: object, level: int = logging.INFO,
@@ -99,3 +110,45 @@ def test_journald_is_recognised_by_the_stream_identity(tmp_path: object,
         assert under_journald(stream)
         monkeypatch.setenv("JOURNAL_STREAM", "1:2")
         assert not under_journald(stream)
+
+
+def test_a_flood_of_one_kind_of_warning_is_a_line_per_ten_seconds(
+        caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    logger = logging.getLogger("test.throttled")
+    throttle = Throttle(clock=lambda: now[0])
+    logger.addFilter(throttle)
+    try:
+        for step in (0.0, 1.0, 1.0, 9.0, 0.5):  # at 0, 1, 2, 11, 11.5
+            now[0] += step
+            logger.warning("%r unrecognised: %s", ("192.0.2.1", 4000), "GET")
+            logger.warning("%r invalid PROXY handshake", ("192.0.2.1", 4000))
+    finally:
+        logger.removeFilter(throttle)
+    assert [r.getMessage() for r in caplog.records] == [
+        "('192.0.2.1', 4000) unrecognised: GET",
+        "('192.0.2.1', 4000) invalid PROXY handshake",
+        "('192.0.2.1', 4000) unrecognised: GET suppressed=2",  # at 11: the two held back
+        "('192.0.2.1', 4000) invalid PROXY handshake suppressed=2",
+    ]
+
+
+async def test_bogus_smtp_commands_are_not_a_warning_each(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    throttle = throttle_smtp_warnings()
+    config = await mail_config(tmp_path)
+    try:
+        async with running_daemon(config) as daemon:
+            for _ in range(3):  # a scanner, three times
+                reader, writer = await asyncio.open_connection("127.0.0.1", daemon.smtp_port)
+                await reader.readline()
+                writer.write(b"GET / HTTP/1.1\r\n" * 5)
+                assert (await asyncio.wait_for(reader.read(), 5)).endswith(
+                    b"502 5.5.1 Too many unrecognized commands, goodbye.\r\n")
+                writer.close()
+    finally:
+        logging.getLogger("mail.log").removeFilter(throttle)
+    lines = [r.getMessage() for r in caplog.records if r.name == "mail.log"]
+    assert len([line for line in lines if "unrecognised" in line]) == 1, lines
+    assert len([line for line in lines if "too many bogus commands" in line]) == 1, lines
