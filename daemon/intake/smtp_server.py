@@ -14,11 +14,9 @@ never in the threaded `Controller`. What is added here:
   `max_connections_per_client` from one address (a trusted proxy's are only
   counted in the total): one more is answered `421` and closed before the
   greeting, so idle connections cannot use up the daemon's file descriptors;
-- at most `[smtp] max_data_in_memory` bytes of mail being received at once,
-  over all connections (aiosmtpd holds a message in memory until it is
-  stored): DATA past it is answered `451`, and a transfer that would grow
-  past it gets `421` and is closed. A transfer on its own is never cut
-  short, so the largest mail can always come in;
+- at most `[smtp] max_data_in_memory` bytes of mail being received at once
+  (`daemon.intake.smtp_memory`): DATA past it is answered `451`, and a
+  transfer that would grow past it gets `421` and is closed;
 - each new connection takes the `[smtp]` settings in force, so a reload
   changes users, TLS (the certificate is read again: a renewed one takes
   effect), requirements and timeouts for the connections that follow. Only
@@ -43,6 +41,7 @@ from daemon.config.mail import SmtpConfig
 from daemon.forwarded import host_of, is_trusted
 from daemon.intake.passwords import DUMMY_HASH, verify_password
 from daemon.intake.smtp import client_of
+from daemon.intake.smtp_memory import MailInMemory, Transfer
 from daemon.logs import RefusalLog
 
 log = logging.getLogger(__name__)
@@ -50,7 +49,6 @@ log = logging.getLogger(__name__)
 MAX_LINE = 64 * 1024
 AUTH_ATTEMPTS = 3
 COMMANDS_PER_CONNECTION = 100_000  # a sanity cap; MTAs reuse connections for many mails
-DATA_END = b"\r\n.\r\n"
 PROXY_TIMEOUT = 10.0  # seconds for a load balancer's PROXY header; it sends it at once
 
 
@@ -85,13 +83,6 @@ class OpenConnections:
             del self.by_client[client]
 
 
-class MailInMemory:
-    """Bytes of mail being received now (after DATA, until stored), over all connections."""
-
-    def __init__(self) -> None:
-        self.total = 0
-
-
 class _Hardened(SMTP):
     line_length_limit = MAX_LINE
     session_limit = 3600.0
@@ -104,8 +95,7 @@ class _Hardened(SMTP):
     _in_memory: MailInMemory | None = None
     _mail_refusals: RefusalLog | None = None
     _counted_as: str | None = None  # the client address, once admitted
-    _receiving: int | None = None  # bytes of this DATA counted in `_in_memory`; None outside
-    _tail: bytes | None = None  # its last bytes, for DATA_END across reads; None once seen
+    _transfer: Transfer | None = None  # the DATA being received, counted in `_in_memory`
     refused = False  # answered 421 and closed before the greeting
     _deaf = False  # answered 421 and closing: nothing more is read
 
@@ -153,16 +143,23 @@ class _Hardened(SMTP):
         if budget is None or limits is None:
             await super().smtp_DATA(arg)
             return
-        if budget.total >= limits.max_data_in_memory:
-            self._mail_refused(f"{budget.total} bytes of mail being received")
+        client = self._data_client()
+        why = budget.why_not_start(client, limits)
+        if why is not None:
+            self._mail_refused(why)
             await self.push("451 4.3.1 Too much mail being received; try again later")
             return
-        self._receiving, self._tail = 0, b"\r\n"  # the DATA line ended with one
+        self._transfer = Transfer(client)
         try:
             await super().smtp_DATA(arg)  # reads the mail and stores it
         finally:
-            budget.total -= self._receiving
-            self._receiving = self._tail = None
+            budget.release(self._transfer)
+            self._transfer = None
+
+    def _data_client(self) -> str | None:
+        """Whom a transfer counts against apart: None for a trusted proxy (it speaks for many)."""
+        client = client_of(self.session) if self.session is not None else None
+        return None if client is None or is_trusted(client, self._proxies) else client
 
     def _mail_refused(self, why: str) -> None:
         if self._mail_refusals is not None:
@@ -172,50 +169,21 @@ class _Hardened(SMTP):
     def data_received(self, data: bytes) -> None:
         if self._deaf:
             return
-        budget, limits = self._in_memory, self._limits
-        if self._receiving is not None and budget is not None and limits is not None:
-            counted = self._data_part(data)
-            if counted and not self._count_in(counted, self._receiving, budget,
-                                              limits.max_data_in_memory):
+        transfer, budget, limits = self._transfer, self._in_memory, self._limits
+        if transfer is not None and budget is not None and limits is not None:
+            # Past the size limit aiosmtpd keeps only the count (it will answer
+            # 552), so what it holds stops growing there.
+            room = self.data_size_limit + MAX_LINE - transfer.held if self.data_size_limit \
+                else len(data)
+            counted = min(transfer.mail_part(data), max(0, room))
+            why = budget.add(transfer, counted, limits) if counted else None
+            if why is not None:
+                self._mail_refused(why)
+                assert self.transport is not None
+                self._refuse(self.transport, f"421 4.3.1 {self.hostname} too much mail being "
+                                             "received; try again later")
                 return
         super().data_received(data)
-
-    def _data_part(self, data: bytes) -> int:
-        """How much of `data` is mail: what comes before the end of DATA, once seen.
-
-        What follows it (a pipelined command) is not counted, so a connection
-        whose mail is complete, and perhaps being stored, is never cut short.
-        """
-        if self._tail is None:
-            return 0  # the end was seen already
-        seam = (self._tail + data[:4]).find(DATA_END)
-        if seam >= 0:
-            end = seam + len(DATA_END) - len(self._tail)
-        else:
-            at = data.find(DATA_END)
-            end = -1 if at < 0 else at + len(DATA_END)
-        if end >= 0:
-            self._tail = None
-            return end
-        self._tail = (self._tail + data[-4:])[-4:]
-        return len(data)
-
-    def _count_in(self, size: int, receiving: int, budget: MailInMemory, limit: int) -> bool:
-        """Count `size` more bytes of this DATA; or answer 421 and close, and say no."""
-        # Past the size limit aiosmtpd keeps only the count (it will answer 552),
-        # so what it holds stops growing there.
-        ceiling = self.data_size_limit + MAX_LINE if self.data_size_limit else None
-        held = size if ceiling is None else min(size, max(0, ceiling - receiving))
-        self._receiving = receiving + held
-        budget.total += held
-        others = budget.total - self._receiving
-        if budget.total <= limit or others == 0:
-            return True  # a transfer on its own is never cut short
-        self._mail_refused(f"{others} bytes of other mail being received")
-        assert self.transport is not None
-        self._refuse(self.transport, f"421 4.3.1 {self.hostname} too much mail being "
-                                     "received; try again later")
-        return False
 
     def eof_received(self) -> bool | None:
         return None if self.refused else super().eof_received()

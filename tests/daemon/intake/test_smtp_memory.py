@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.intake.smtp_server import DATA_END, MailboxSMTP
+from daemon.config.mail import SmtpConfig
+from daemon.intake.smtp_memory import MailInMemory, Transfer
 from daemon.ops.metrics import METRICS
 from tests.daemon.mailbox.support import mail_config
 from tests.support import MAILBOX, Daemon, running_daemon
@@ -56,8 +57,8 @@ class Client:
 
 
 @asynccontextmanager
-async def client(port: int) -> AsyncIterator[Client]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def client(port: int, source: str = "127.0.0.1") -> AsyncIterator[Client]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
     try:
         yield Client(reader, writer)
     finally:
@@ -122,6 +123,51 @@ async def test_mail_past_the_budget_waits_for_room(
         "count=1"]  # the two after it fall within the 10 s of the first line
 
 
+async def test_one_client_gets_its_share_and_no_more(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    config = await mail_config(tmp_path, **{"server.max_message_size": "60K",
+                                            "smtp.max_data_in_memory": "100K",
+                                            "smtp.max_data_in_memory_per_client": "40K"})
+    async with running_daemon(config) as daemon, AsyncExitStack() as stack:
+        port = daemon.smtp_port
+        first = await stack.enter_async_context(client(port))
+        assert (await first.start_data()).startswith(b"354 ")
+        await first.send(30)  # 30,000 of this client's 40,960
+        async with client(port) as second:
+            assert (await second.start_data()).startswith(b"354 ")
+            await second.send(11)  # 41,000 from 127.0.0.1, though 60,000 remain in all
+            assert (await second.reply()).startswith(b"421 4.3.1 ")
+
+        first.writer.write(b"x" * 10_958 + b"\r\n")  # 40,960: this client's share, full
+        await settle()
+        async with client(port) as third:
+            assert (await third.start_data()).startswith(b"451 4.3.1 ")
+        async with client(port, source="127.0.0.2") as other:  # another client has room
+            assert (await other.start_data()).startswith(b"354 ")
+            await other.send(35)
+            assert (await other.finish()).startswith(b"250 ")
+        assert (await first.finish()).startswith(b"250 ")  # past its share, but alone
+    reasons = [r.getMessage() for r in caplog.records if "smtp mail refused" in r.getMessage()]
+    assert reasons == ["smtp mail refused peer=127.0.0.1 reason=30000 bytes of other mail "
+                       "being received from this address count=1"]
+
+
+async def test_a_trusted_proxy_is_not_a_client_of_its_own(tmp_path: Path) -> None:
+    config = await mail_config(tmp_path, **{"server.max_message_size": "40K",
+                                            "smtp.max_data_in_memory": "100K",
+                                            "smtp.max_data_in_memory_per_client": "40K",
+                                            "server.trusted_proxies": ["127.0.0.1"]})
+    async with running_daemon(config) as daemon, AsyncExitStack() as stack:
+        first = await stack.enter_async_context(client(daemon.smtp_port))
+        second = await stack.enter_async_context(client(daemon.smtp_port))
+        for each in (first, second):
+            assert (await each.start_data()).startswith(b"354 ")
+            await each.send(30)
+        for each in (first, second):
+            assert (await each.finish()).startswith(b"250 ")
+
+
 async def test_one_mail_alone_gets_its_own_size_limit(tmp_path: Path) -> None:
     config = await mail_config(tmp_path, **{"server.max_message_size": "20K",
                                             "smtp.max_data_in_memory": "20K"})
@@ -160,8 +206,27 @@ async def test_the_end_of_data_is_found_however_the_reads_split_it(data: bytes) 
     end = data.index(b".\r\n", data.index(b"\r\n.\r\n") + 2 if data[0:1] != b"." else 0) + 3
     for cut in range(len(data) + 1):
         for second_cut in range(cut, len(data) + 1):
-            protocol = MailboxSMTP(handler=object())
-            protocol._tail = DATA_END[:2]
-            counted = [protocol._data_part(part) for part in
+            transfer = Transfer(None)
+            counted = [transfer.mail_part(part) for part in
                        (data[:cut], data[cut:second_cut], data[second_cut:]) if part]
             assert sum(counted) == end, (cut, second_cut, counted)
+
+
+def test_the_counts_return_to_nothing_however_transfers_end() -> None:
+    smtp = SmtpConfig(max_data_in_memory=100, max_data_in_memory_per_client=50)
+    memory = MailInMemory()
+    mine, also_mine, proxied = Transfer("192.0.2.1"), Transfer("192.0.2.1"), Transfer(None)
+    assert memory.add(mine, 40, smtp) is None
+    assert memory.add(proxied, 55, smtp) is None  # 95 in all; a proxy is not counted apart
+    assert memory.add(also_mine, 20, smtp) == "95 bytes of other mail being received"
+    assert memory.why_not_start("192.0.2.1", smtp) == "115 bytes of mail being received"
+    memory.release(also_mine)  # cut off
+    memory.release(proxied)
+    assert memory.add(also_mine, 20, smtp) == (
+        "40 bytes of other mail being received from this address")
+    assert memory.why_not_start("192.0.2.9", smtp) is None
+    assert memory.why_not_start("192.0.2.1", smtp) == (
+        "60 bytes of mail being received from this address")
+    memory.release(also_mine)
+    memory.release(mine)
+    assert (memory.total, dict(memory.by_client)) == (0, {})
