@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -52,6 +53,27 @@ def malformed_request_line(record: logging.LogRecord) -> bool:
     return logging.getLogger(record.name).isEnabledFor(logging.INFO)
 
 
+class BodyTimeout(Exception):
+    """The request body did not arrive whole in time (`[server] http_body_timeout`)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the body did not arrive within {seconds:g}s")
+
+
+async def within(seconds: float, reading: Awaitable[bytes]) -> bytes:
+    """`reading` (a body), or BodyTimeout after `seconds`.
+
+    Without it, a client whose body stops arriving (or a connection that died
+    without a FIN) would hold its handler and its connection for as long as
+    TCP keepalive takes: two hours by default.
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            return await reading
+    except TimeoutError:
+        raise BodyTimeout(seconds) from None
+
+
 def json_error(status: int, message: str, *, field: str | None = None,
                **extra: Any) -> web.Response:
     """`{"error": message, "field": field}` with `status`."""
@@ -77,6 +99,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status >= 400:
             return json_error(exc.status, exc.reason)
         raise
+    except BodyTimeout as exc:
+        response = json_error(408, str(exc), field="body")
+        response.force_close()  # the rest may still come; it is not read
+        return response
     except web.RequestPayloadError as exc:  # e.g. a gzip body that does not decompress
         reason = " ".join(str(exc).split()).removeprefix("400, message: ")
         return json_error(400, f"the body could not be read: {reason}", field="body")

@@ -43,6 +43,7 @@ ERRORS = {
     401: "No API token, or an unknown one",
     403: "The token's role does not allow this",
     404: "No such incident, task, attachment, intake row or outbox message",
+    408: "The body did not arrive whole within [server] http_body_timeout",
     409: "Refused: a transition not allowed, an SOP gate not met, or an outbox message "
          "that is not failed",
     410: "Only the attachment's metadata was kept (it was over the size limit)",
@@ -67,6 +68,8 @@ def op(summary: str, responses: dict[int, Schema], *, errors: tuple[int, ...] = 
        body: Schema | None = None, role: str | None = "read",
        params: tuple[Schema, ...] = ()) -> Schema:
     """One operation: its summary, role, parameters, body and responses."""
+    if body is not None:
+        errors = (*errors, 408)  # a body can stop arriving
     operation: Schema = {"summary": summary, "responses": {
         str(code): value for code, value in sorted(
             {**responses, **{c: _error(c) for c in errors}}.items())}}

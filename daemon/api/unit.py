@@ -29,7 +29,7 @@ from daemon.lifecycle import (
 )
 from daemon.store import repo
 from daemon.store.models import Incident, parse_incident_key, parse_row_id
-from daemon.web import json_error
+from daemon.web import json_error, within
 from daemon.work import Actor, ActorSource, Work
 
 T = TypeVar("T")
@@ -96,7 +96,8 @@ def path_id(request: web.Request, name: str, what: str) -> int:
 
 async def json_body(request: web.Request) -> Any:
     """The request body as JSON (400 when it is not JSON)."""
-    body = await request.read()
+    timeout = request.app[RUNTIME].get_config().server.http_body_timeout
+    body = await within(timeout.total_seconds(), request.read())
     if not body.strip():
         raise ApiError(400, "empty body; send a JSON object", "body")
     try:

@@ -45,6 +45,9 @@ class ServerConfig(BaseModel):
     http_idle_timeout: Duration = Field(
         timedelta(seconds=75), description="an HTTP connection without a whole request for "
                                            "this long is closed")
+    http_body_timeout: Duration = Field(
+        timedelta(seconds=60), description="the longest a request body may take to arrive "
+                                           "(408 after it)")
     shutdown_timeout: Duration = timedelta(seconds=10)
     trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
         (), description="reverse proxies and load balancers whose X-Forwarded-For (or PROXY "

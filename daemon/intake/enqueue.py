@@ -74,7 +74,8 @@ async def enqueue_event(request: web.Request) -> web.Response:
     """Store one Events API v2 event and answer as PagerDuty does."""
     config: Config = request.app[RUNTIME].config  # routing keys reload with the config
     try:
-        body = await read_body(request, largest_limit(config))
+        body = await read_body(request, largest_limit(config),
+                               config.server.http_body_timeout.total_seconds())
         event = load_event(body)
         presented = event_routing_key(event)
     except BodyTooLarge as exc:

@@ -101,7 +101,8 @@ async def receive_webhook(request: web.Request) -> web.Response:
         return json_error(415, f"content type {request.content_type!r} is not accepted; "
                                "send application/json", field="Content-Type")
     try:
-        body = await read_body(request, body_limit(config, integration))
+        body = await read_body(request, body_limit(config, integration),
+                               config.server.http_body_timeout.total_seconds())
     except BodyTooLarge as exc:
         return json_error(413, str(exc), field="body")
     guards = request.app[GUARDS]

@@ -16,6 +16,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from daemon.intake.signature import ReplayCache
+from daemon.web import within
 
 
 class TokenBucket:
@@ -74,14 +75,19 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
+async def read_body(request: web.Request, limit: int, seconds: float) -> bytes:
     """The whole body, refusing more than `limit` bytes without reading them all.
 
     Reads the stream itself (not `request.read()`) so that each integration's
-    own limit applies rather than the application-wide one.
+    own limit applies rather than the application-wide one. Raises BodyTimeout
+    when it has not arrived within `seconds`.
     """
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge(limit)
+    return await within(seconds, _read_at_most(request, limit))
+
+
+async def _read_at_most(request: web.Request, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while chunk := await request.content.read(64 * 1024):
