@@ -249,15 +249,20 @@ class Throttle(logging.Filter):
     (`suppressed=N`), so a flood costs a line per stretch and still shows.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, kinds: Iterable[str] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
+        self._kinds = None if kinds is None else frozenset(kinds)  # None: every kind
         self._clock = clock
         self._last: dict[str, float] = {}
         self._held: dict[str, int] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
         """False for a message like one let through less than 10 s ago."""
-        kind, now = str(record.msg), self._clock()
+        kind = str(record.msg)
+        if self._kinds is not None and kind not in self._kinds:
+            return True
+        now = self._clock()
         last = self._last.get(kind)
         if last is not None and now - last < REFUSALS_LOGGED_EVERY:
             self._held[kind] = self._held.get(kind, 0) + 1

@@ -24,8 +24,12 @@ from daemon.clock import Clock
 from daemon.config.mail import MailboxConfig
 from daemon.forwarded import Network, host_of, is_trusted
 from daemon.intake.writer import IntakeRecord, IntakeWriter, StoreUnavailable
+from daemon.logs import Throttle
 
 log = logging.getLogger(__name__)
+# While the store is down every mail fails alike: a line per 10 s, with a count.
+STORE_FAILED = "smtp store failed peer=%s error=%s"
+log.addFilter(Throttle([STORE_FAILED]))
 
 
 class MailboxHandler:
@@ -134,7 +138,7 @@ class MailboxHandler:
         try:
             intake_id = await self._writer.submit(record)
         except StoreUnavailable as exc:
-            log.warning("smtp store failed peer=%s error=%s", record.peer, exc)
+            log.warning(STORE_FAILED, record.peer, exc)
             return _answer(server, envelope, "451 4.3.0 Temporary failure storing the "
                                              "message; please try again later")
         finally:

@@ -25,11 +25,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from daemon.intake.signature import Claim
+from daemon.logs import Throttle
 from daemon.store.claims import SignatureClaim
 from daemon.store.db import create_engine, create_sync_engine, is_sqlite
 from daemon.store.models import Intake, IntakeStatus
 
 log = logging.getLogger(__name__)
+# A store that is down fails every commit; one line per 10 s says so, with a count.
+log.addFilter(Throttle())
 
 MAX_BATCH = 500
 

@@ -98,4 +98,8 @@ async def test_a_full_disk_is_a_temporary_failure_and_nothing_acknowledged_is_lo
         stored = {f"Report {n}" for n, (status, _) in enumerate(answers, start=1)
                   if status == 202}
         assert titles == {"Report 0", "Report 6000", "Disk full", *stored}  # and no others
-        assert "Traceback" not in daemon.log()
+        log = daemon.log()
+        assert "Traceback" not in log
+        # three failed commits within seconds: one line, the other two held back
+        assert log.count("intake commit failed") == 1
+        assert log.count("smtp store failed") == 1

@@ -116,13 +116,16 @@ def test_a_flood_of_one_kind_of_warning_is_a_line_per_ten_seconds(
         caplog: pytest.LogCaptureFixture) -> None:
     now = [0.0]
     logger = logging.getLogger("test.throttled")
-    throttle = Throttle(clock=lambda: now[0])
+    throttle = Throttle(["%r unrecognised: %s", "%r invalid PROXY handshake"],
+                        clock=lambda: now[0])
     logger.addFilter(throttle)
     try:
         for step in (0.0, 1.0, 1.0, 9.0, 0.5):  # at 0, 1, 2, 11, 11.5
             now[0] += step
             logger.warning("%r unrecognised: %s", ("192.0.2.1", 4000), "GET")
             logger.warning("%r invalid PROXY handshake", ("192.0.2.1", 4000))
+        logger.warning("another kind")
+        logger.warning("another kind")  # not one of those named: never held back
     finally:
         logger.removeFilter(throttle)
     assert [r.getMessage() for r in caplog.records] == [
@@ -130,6 +133,8 @@ def test_a_flood_of_one_kind_of_warning_is_a_line_per_ten_seconds(
         "('192.0.2.1', 4000) invalid PROXY handshake",
         "('192.0.2.1', 4000) unrecognised: GET suppressed=2",  # at 11: the two held back
         "('192.0.2.1', 4000) invalid PROXY handshake suppressed=2",
+        "another kind",
+        "another kind",
     ]
 
 
