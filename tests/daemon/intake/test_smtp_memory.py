@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from daemon.config.mail import SmtpConfig
 from daemon.intake.smtp_memory import MailInMemory, Transfer
 from daemon.ops.metrics import METRICS
+from tests.daemon.intake.tls import Certificate
 from tests.daemon.mailbox.support import mail_config
 from tests.support import MAILBOX, Daemon, running_daemon
 
@@ -39,12 +41,23 @@ class Client:
         return await self.reply()
 
     async def start_data(self) -> bytes:
-        """Greeting to DATA; the answer to DATA."""
-        assert (await self.reply()).startswith(b"220 ")
+        """Greeting (unless STARTTLS came first) to DATA; the answer to DATA."""
+        if not self.greeted:
+            assert (await self.reply()).startswith(b"220 ")
         assert (await self.command("EHLO client.example.org")).startswith(b"250")
         assert (await self.command("MAIL FROM:<alice@example.org>")).startswith(b"250 ")
         assert (await self.command(f"RCPT TO:<{MAILBOX}>")).startswith(b"250 ")
         return await self.command("DATA")
+
+    async def starttls(self, context: ssl.SSLContext) -> None:
+        """Greeting, EHLO and STARTTLS; the rest of the conversation is encrypted."""
+        assert (await self.reply()).startswith(b"220 ")
+        assert (await self.command("EHLO client.example.org")).startswith(b"250")
+        assert (await self.command("STARTTLS")).startswith(b"220 ")
+        await self.writer.start_tls(context, server_hostname="127.0.0.1")
+        self.greeted = True
+
+    greeted = False
 
     async def send(self, lines: int) -> None:
         self.writer.write(LINE * lines)
@@ -166,6 +179,23 @@ async def test_a_trusted_proxy_is_not_a_client_of_its_own(tmp_path: Path) -> Non
             await each.send(30)
         for each in (first, second):
             assert (await each.finish()).startswith(b"250 ")
+
+
+async def test_mail_over_tls_counts_as_it_is_decrypted(
+        tmp_path: Path, certificate: Certificate) -> None:
+    config = await mail_config(tmp_path, **certificate.settings(), **{
+        "server.max_message_size": "60K", "smtp.max_data_in_memory": "60K"})
+    async with running_daemon(config) as daemon, AsyncExitStack() as stack:
+        first = await stack.enter_async_context(client(daemon.smtp_port))
+        second = await stack.enter_async_context(client(daemon.smtp_port))
+        for each in (first, second):
+            await each.starttls(certificate.client())
+            assert (await each.start_data()).startswith(b"354 ")
+        await first.send(50)
+        await settle()
+        await second.send(12)  # 62,000 in all: past 61,440
+        assert (await second.reply()).startswith(b"421 4.3.1 ")
+        assert (await first.finish()).startswith(b"250 ")
 
 
 async def test_one_mail_alone_gets_its_own_size_limit(tmp_path: Path) -> None:

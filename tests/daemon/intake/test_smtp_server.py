@@ -5,20 +5,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import smtplib
-import ssl
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 from sqlalchemy import select
 
 from daemon.intake.passwords import hash_password
 from daemon.keys import RUNTIME, SESSIONS
 from daemon.ops.reload import plan_reload
 from daemon.store.models import Intake
+from tests.daemon.intake.tls import Certificate
 from tests.daemon.mailbox.support import mail, mail_config
 from tests.daemon.test_end_to_end import processed
 from tests.support import MAILBOX, Daemon, running_daemon
@@ -67,34 +65,6 @@ async def test_lmtp_answers_each_recipient_after_one_commit(tmp_path: Path) -> N
         assert (await processed(daemon, row.id))["status"] == "parsed"
 
 
-@dataclass(frozen=True)
-class Certificate:
-    """A throwaway CA's certificate for 127.0.0.1, and what the tests need of it."""
-
-    ca: trustme.CA
-    cert: Path
-    key: Path
-
-    def settings(self, cert: Path | None = None) -> dict[str, str]:
-        """The `[smtp]` overrides that offer STARTTLS (with `cert`, else the issued one)."""
-        return {"smtp.tls_cert": str(cert or self.cert), "smtp.tls_key": str(self.key)}
-
-    def client(self) -> ssl.SSLContext:
-        """A client TLS context that trusts the CA."""
-        context = ssl.create_default_context()
-        self.ca.configure_trust(context)
-        return context
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
-    ca = trustme.CA()
-    issued = ca.issue_cert("127.0.0.1", "localhost")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    cert.write_bytes(b"".join(pem.bytes() for pem in issued.cert_chain_pems))
-    issued.private_key_pem.write_to_path(str(key))
-    return Certificate(ca, cert, key)
 
 
 def _plain(user: str, password: str) -> str:
