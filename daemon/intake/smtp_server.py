@@ -173,9 +173,9 @@ class _Hardened(SMTP):
         if transfer is not None and budget is not None and limits is not None:
             # Past the size limit aiosmtpd keeps only the count (it will answer
             # 552), so what it holds stops growing there.
-            room = self.data_size_limit + MAX_LINE - transfer.held if self.data_size_limit \
-                else len(data)
-            counted = min(transfer.mail_part(data), max(0, room))
+            limit = self.data_size_limit
+            room = len(data) if not limit else max(0, limit + MAX_LINE - transfer.held)
+            counted = min(transfer.mail_part(data), room)
             why = budget.add(transfer, counted, limits) if counted else None
             if why is not None:
                 self._mail_refused(why)
