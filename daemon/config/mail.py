@@ -7,14 +7,13 @@ acknowledgements); `[smtp]` about the listener (protocol, TLS, AUTH, timeouts).
 from __future__ import annotations
 
 import re
-import ssl
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
 
-from daemon.config.types import STRICT, Address, Duration, Size
+from daemon.config.types import STRICT, Address, Duration, Size, tls_pair_problem
 from parsers import Severity
 
 _DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}\.)*[a-z0-9-]{1,63}$")
@@ -165,8 +164,9 @@ class SmtpConfig(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> SmtpConfig:
-        if (self.tls_cert is None) != (self.tls_key is None):
-            raise ValueError("tls_cert and tls_key go together")
+        problem = tls_pair_problem(self.tls_cert, self.tls_key)
+        if problem is not None:
+            raise ValueError(problem)
         tls = self.tls_cert is not None
         if self.require_tls and not tls:
             raise ValueError("require_tls needs tls_cert and tls_key")
@@ -178,11 +178,4 @@ class SmtpConfig(BaseModel):
                              "and tls_key")
         if self.auth_required and not self.auth_users:
             raise ValueError("auth_required needs auth_users")
-        if self.tls_cert is not None and self.tls_key is not None:
-            try:  # here, so that check-config finds a wrong path or a key that does not fit
-                ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
-                    self.tls_cert, self.tls_key)
-            except (OSError, ssl.SSLError) as exc:
-                raise ValueError(f"tls_cert/tls_key: cannot load {self.tls_cert} with "
-                                 f"{self.tls_key}: {exc}") from None
         return self

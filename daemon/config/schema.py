@@ -19,7 +19,7 @@ from daemon.config.integrations import IntegrationOptions
 from daemon.config.mail import MailboxConfig, SmtpConfig
 from daemon.config.ops import HealthConfig, LoggingConfig, MetricsConfig, RetentionConfig
 from daemon.config.plans import PlanConfig, check_references
-from daemon.config.types import STRICT, Duration, HostPort, Size
+from daemon.config.types import STRICT, Duration, HostPort, Size, tls_pair_problem
 from daemon.triage.maintenance import MaintenanceWindow
 from daemon.triage.schema import TriageConfig
 from parsers import ReportStatus, Severity
@@ -52,6 +52,15 @@ class ServerConfig(BaseModel):
     trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
         (), description="reverse proxies and load balancers whose X-Forwarded-For (or PROXY "
                         "header, with [smtp] proxy_protocol) names the client")
+    tls_cert: Path | None = Field(None, description="PEM certificate chain: HTTP becomes HTTPS")
+    tls_key: Path | None = Field(None, description="PEM private key for tls_cert")
+
+    @model_validator(mode="after")
+    def _tls(self) -> ServerConfig:
+        problem = tls_pair_problem(self.tls_cert, self.tls_key)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
 
     @field_validator("smtp", mode="before")
     @classmethod

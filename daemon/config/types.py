@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import ssl
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -106,6 +107,23 @@ def parse_size(value: Any) -> int:
 
 
 Size = Annotated[int, BeforeValidator(parse_size)]
+
+
+def tls_pair_problem(cert: Path | None, key: Path | None) -> str | None:
+    """What is wrong with a `tls_cert`/`tls_key` pair, loaded as a server would; None if fine.
+
+    Checked when the configuration is read, so that check-config finds a wrong
+    path or a key that does not fit the certificate.
+    """
+    if (cert is None) != (key is None):
+        return "tls_cert and tls_key go together"
+    if cert is None or key is None:
+        return None
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        return f"tls_cert/tls_key: cannot load {cert} with {key}: {exc}"
+    return None
 
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)?\s*(ms|s|m|h|d|w)\s*$")

@@ -152,7 +152,7 @@ def _held(config: Config, name: str, address: str, host: str, port: int) -> Find
                        "socket activation, or another user's program); not probed, as a "
                        "connection could start incidentd",
                        f"as root: ss -ltnp 'sport = :{port}'")
-    if _is_incidentd(name, host, port):
+    if _is_incidentd(name, host, port, https=config.server.tls_cert is not None):
         return Finding("ok", f"{name} listener", f"{address} is held by a running incidentd"
                        f"{f' (pid {pid})' if running else ''}")
     program = f" ({visible[0][1]}, pid {visible[0][0]})" if visible else ""
@@ -194,15 +194,18 @@ def _bind_problem(host: str, port: int) -> int | None:
     return None
 
 
-def _is_incidentd(name: str, host: str, port: int) -> bool:
+def _is_incidentd(name: str, host: str, port: int, *, https: bool = False) -> bool:
     connect_host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     try:
         if name == "smtp":
             with socket.create_connection((connect_host, port), timeout=PROBE_TIMEOUT) as sock:
                 return b"incidentd" in sock.recv(512)
         netloc = f"[{connect_host}]:{port}" if ":" in connect_host else f"{connect_host}:{port}"
-        with urllib.request.urlopen(f"http://{netloc}/healthz",  # noqa: S310 - our own port
-                                    timeout=PROBE_TIMEOUT) as response:
+        # Our own port: whether it answers as incidentd is the question, not
+        # whether its certificate names this address.
+        context = ssl._create_unverified_context() if https else None  # noqa: S323
+        with urllib.request.urlopen(f"{'https' if https else 'http'}://{netloc}/healthz",  # noqa: S310
+                                    timeout=PROBE_TIMEOUT, context=context) as response:
             return bool(json.loads(response.read()).get("service") == "incidentd")
     except (OSError, ValueError):
         return False

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from daemon.forwarded import host_of
 from daemon.logs import RefusalLog
+from daemon.ops.http_tls import HttpTls
 
 log = logging.getLogger(__name__)
 
@@ -66,17 +67,19 @@ class CappedSite(web.BaseSite):
     """A listening site for `runner`, on `host`/`port` or on `sock` (socket activation)."""
 
     def __init__(self, runner: web.AppRunner, limit: Callable[[], int], *,
-                 host: str = "", port: int = 0, sock: socket.socket | None = None) -> None:
+                 host: str = "", port: int = 0, sock: socket.socket | None = None,
+                 tls: HttpTls | None = None) -> None:
         super().__init__(runner)
         self._host, self._port, self._sock = host, port, sock
         self._limit = limit
+        self._tls = tls
         self._refusals = RefusalLog(log, "http connection")
         self._bound = f"{host}:{port}"
 
     @property
     def name(self) -> str:
         """Where it listens (the port chosen when 0 was asked for)."""
-        return f"http://{self._bound}"
+        return f"{'https' if self._tls else 'http'}://{self._bound}"
 
     def _protocol(self) -> asyncio.BaseProtocol:
         server = self._runner.server
@@ -86,18 +89,22 @@ class CappedSite(web.BaseSite):
         if open_now >= limit:
             return _Busy(self._refusals, f"{open_now} connections open "
                                          f"(max_http_connections {limit})")
+        if self._tls is not None:
+            self._tls.refresh()  # before this connection's handshake
         return server()
 
     async def start(self) -> None:
         """Listen."""
         await super().start()
         loop = asyncio.get_running_loop()
+        tls = self._tls.context if self._tls is not None else None
         if self._sock is not None:
             server = await loop.create_server(self._protocol, sock=self._sock,
-                                              backlog=self._backlog)
+                                              backlog=self._backlog, ssl=tls)
         else:
             server = await loop.create_server(self._protocol, self._host, self._port,
-                                              reuse_address=True, backlog=self._backlog)
+                                              reuse_address=True, backlog=self._backlog,
+                                              ssl=tls)
         self._server = server
         address = server.sockets[0].getsockname() if server.sockets else None
         if isinstance(address, tuple):

@@ -37,6 +37,7 @@ RESTART_KEYS = (
     "scheduler",
     "retention.run_at",
 )
+_HTTPS_KEYS = ("server.tls_cert", "server.tls_key")
 # Tables whose entries are reported one by one (`integrations.grafana`).
 _KEYED_TABLES = ("integrations", "lists")
 
@@ -110,7 +111,10 @@ def _replace(target: BaseModel, source: BaseModel, path: list[str]) -> BaseModel
 def plan_reload(old: Config, new: Config) -> tuple[Config, ReloadResult]:
     """The configuration to use and the result to report for a valid `new` file."""
     keys = changed_keys(old, new)
-    later = [k for k in keys if needs_restart(k)]
-    now = [k for k in keys if not needs_restart(k)]
+    # A new certificate for HTTPS applies at once; turning HTTPS on or off
+    # changes the listener, which only a restart builds.
+    toggled = (old.server.tls_cert is None) != (new.server.tls_cert is None)
+    later = [k for k in keys if needs_restart(k) or (toggled and k in _HTTPS_KEYS)]
+    now = [k for k in keys if k not in later]
     return effective(old, new, later), ReloadResult(ok=True, changed=tuple(now),
                                                     restart_needed=tuple(later))

@@ -29,6 +29,7 @@ from aiohttp.abc import AbstractAccessLogger
 from daemon.keys import CLOCK, RUNTIME
 from daemon.ops.activation import describe
 from daemon.ops.http_site import CappedSite
+from daemon.ops.http_tls import HttpTls
 from daemon.ops.metrics import METRICS
 from daemon.ops.sdnotify import SystemdNotifier, watchdog_interval
 from daemon.ops.wiring import OPS, reload_app, store_stats
@@ -112,12 +113,16 @@ class Service:
         def limit() -> int:  # the setting in force: a reload changes it
             return self.app[RUNTIME].get_config().server.max_http_connections
 
-        site = CappedSite(self.runner, limit, host=self.host, port=self.port, sock=self.sock)
+        config = self.app[RUNTIME].get_config
+        tls = HttpTls(config) if config().server.tls_cert is not None else None
+        site = CappedSite(self.runner, limit, host=self.host, port=self.port, sock=self.sock,
+                          tls=tls)
         await site.start()
+        scheme = "https" if tls is not None else "http"
         if self.sock is not None:
-            log.info("http listening on %s (socket from systemd)", describe(self.sock))
+            log.info("%s listening on %s (socket from systemd)", scheme, describe(self.sock))
         else:
-            log.info("http listening on %s", site.name.removeprefix("http://"))
+            log.info("%s listening on %s", scheme, site.name.removeprefix(f"{scheme}://"))
         self._write_pid_file()
         self.notifier.ready(await self.status_line("ready"))
         self._started = True

@@ -58,6 +58,7 @@ def test_sender_patterns() -> None:
      "mailbox.require_authentication_results.authserv: unknown key"),
     ("[smtp]\nprotocol = 'pop3'\n", "smtp.protocol"),
     ("[smtp]\ntls_cert = 'cert.pem'\n", "smtp: tls_cert and tls_key go together"),
+    ("[server]\ntls_key = 'key.pem'\n", "server: tls_cert and tls_key go together"),
     ("[smtp]\nrequire_tls = true\n", "smtp: require_tls needs tls_cert and tls_key"),
     ("[smtp.auth_users]\nmonitor = 'secret'\n",
      "smtp.auth_users: monitor: not a password hash; make one with `incidentd smtp "
@@ -68,6 +69,8 @@ def test_sender_patterns() -> None:
     ("[smtp]\ntimeout = '0s'\n", "smtp.timeout: must be longer than 0s"),
     ("[smtp]\ntls_cert = '/nonexistent/cert.pem'\ntls_key = '/nonexistent/key.pem'\n",
      "smtp: tls_cert/tls_key: cannot load /nonexistent/cert.pem"),
+    ("[server]\ntls_cert = '/nonexistent/cert.pem'\ntls_key = '/nonexistent/key.pem'\n",
+     "server: tls_cert/tls_key: cannot load /nonexistent/cert.pem"),
 ])
 def test_bad_values_name_their_key(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
