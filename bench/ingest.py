@@ -62,6 +62,7 @@ def write_config(directory: Path, http: int, smtp: int, *, pipeline: bool,
     source tree from before they existed)."""
     caps = "" if connections is None else (
         f"max_http_connections = {connections}\n"
+        f"max_http_connections_per_client = {connections}\n"
         f"[smtp]\nmax_connections = {connections}\nmax_connections_per_client = {connections}\n")
     path = directory / "incidentd.toml"
     path.write_text(f"""

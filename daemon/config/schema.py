@@ -42,6 +42,9 @@ class ServerConfig(BaseModel):
     max_recipients: int = Field(50, ge=1)
     max_http_connections: int = Field(
         1000, ge=1, description="open HTTP connections at once; more get 503 and are closed")
+    max_http_connections_per_client: int = Field(
+        100, ge=1, description="the same from one address (trusted_proxies count only in "
+                               "the total: a proxy speaks for many)")
     http_idle_timeout: Duration = Field(
         timedelta(seconds=75), description="an HTTP connection without a whole request for "
                                            "this long is closed")

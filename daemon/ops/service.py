@@ -28,7 +28,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from daemon.keys import CLOCK, RUNTIME
 from daemon.ops.activation import describe
-from daemon.ops.http_site import CappedSite
+from daemon.ops.http_site import CappedSite, ConnectionLimits
 from daemon.ops.http_tls import HttpTls
 from daemon.ops.metrics import METRICS
 from daemon.ops.sdnotify import SystemdNotifier, watchdog_interval
@@ -110,12 +110,15 @@ class Service:
             # later one (say the SMTP bind) fails; aiohttp leaves that to us.
             await self.app.cleanup()
             raise
-        def limit() -> int:  # the setting in force: a reload changes it
-            return self.app[RUNTIME].get_config().server.max_http_connections
+        def limits() -> ConnectionLimits:  # the settings in force: a reload changes them
+            server = self.app[RUNTIME].get_config().server
+            return ConnectionLimits(server.max_http_connections,
+                                    server.max_http_connections_per_client,
+                                    server.trusted_proxies)
 
         config = self.app[RUNTIME].get_config
         tls = HttpTls(config) if config().server.tls_cert is not None else None
-        site = CappedSite(self.runner, limit, host=self.host, port=self.port, sock=self.sock,
+        site = CappedSite(self.runner, limits, host=self.host, port=self.port, sock=self.sock,
                           tls=tls)
         await site.start()
         scheme = "https" if tls is not None else "http"

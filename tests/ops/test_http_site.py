@@ -5,23 +5,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 from daemon.logs import RefusalLog
-from daemon.ops.http_site import CappedSite
+from daemon.ops.http_site import CappedSite, ConnectionLimits
 from tests.ops.proc import daemon_process
 from tests.ops.test_activation import healthy
 
 
 @asynccontextmanager
-async def idle(port: int) -> AsyncIterator[asyncio.StreamReader]:
+async def idle(port: int, source: str = "127.0.0.1") -> AsyncIterator[asyncio.StreamReader]:
     """A connection that sends nothing."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
     try:
         yield reader
     finally:
@@ -29,9 +30,9 @@ async def idle(port: int) -> AsyncIterator[asyncio.StreamReader]:
         await writer.wait_closed()
 
 
-async def get(port: int, path: str = "/") -> bytes:
+async def get(port: int, path: str = "/", source: str = "127.0.0.1") -> bytes:
     """GET `path` on a new connection; the whole answer (the server closes it)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
     writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
     try:
         return await asyncio.wait_for(reader.read(), 5)
@@ -39,8 +40,9 @@ async def get(port: int, path: str = "/") -> bytes:
         writer.close()
 
 
-@pytest.fixture
-async def site() -> AsyncIterator[tuple[CappedSite, list[int]]]:
+@asynccontextmanager
+async def hello_site(limits: Callable[[], ConnectionLimits]) -> AsyncIterator[CappedSite]:
+    """A capped site answering "hello" on /."""
     async def hello(_request: web.Request) -> web.Response:
         return web.Response(text="hello")
 
@@ -48,13 +50,19 @@ async def site() -> AsyncIterator[tuple[CappedSite, list[int]]]:
     app.router.add_get("/", hello)
     runner = web.AppRunner(app)
     await runner.setup()
-    limit = [2]
-    capped = CappedSite(runner, lambda: limit[0], host="127.0.0.1", port=0)
+    capped = CappedSite(runner, limits, host="127.0.0.1", port=0)
     await capped.start()
     try:
-        yield capped, limit
+        yield capped
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[tuple[CappedSite, list[int]]]:
+    limit = [2]
+    async with hello_site(lambda: ConnectionLimits(limit[0])) as capped:
+        yield capped, limit
 
 
 def port_of(site: CappedSite) -> int:
@@ -83,6 +91,23 @@ async def test_connections_beyond_the_cap_get_503_and_are_closed(
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
         "http connection refused peer=127.0.0.1 reason=2 connections open "
         "(max_http_connections 2) count=1"]
+
+
+async def test_one_client_gets_its_share_and_a_trusted_proxy_the_total(
+        caplog: pytest.LogCaptureFixture) -> None:
+    limits = [ConnectionLimits(10, per_client=2)]
+    async with hello_site(lambda: limits[0]) as capped, AsyncExitStack() as stack:
+        port = port_of(capped)
+        for _ in range(2):
+            await stack.enter_async_context(idle(port))
+        await asyncio.sleep(0.05)
+        assert (await get(port)).startswith(b"HTTP/1.1 503 ")
+        assert (await get(port, source="127.0.0.2")).endswith(b"hello")  # another client
+        limits[0] = ConnectionLimits(10, per_client=2, trusted=(ip_network("127.0.0.1/32"),))
+        assert (await get(port)).endswith(b"hello")  # a proxy speaks for many
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+        "http connection refused peer=127.0.0.1 reason=2 connections open from this address "
+        "(max_http_connections_per_client 2) count=1"]
 
 
 def test_refusals_are_logged_once_per_ten_seconds(caplog: pytest.LogCaptureFixture) -> None:
