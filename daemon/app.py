@@ -168,8 +168,9 @@ async def _smtp(app: web.Application) -> AsyncIterator[None]:
                              trusted_proxies=lambda: runtime.get_config().server.trusted_proxies)
     sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
     # SMTP or LMTP, TLS, AUTH, timeouts ([smtp]); sessions and answers counted for /metrics
-    make = protocol_factory(runtime.get_config, handler,
-                            wrap=lambda kind: measured(kind, app[METRICS]))
+    make = protocol_factory(
+        runtime.get_config, handler, wrap=lambda kind: measured(kind, app[METRICS]),
+        on_certificate=lambda cert: wiring.certificate_loaded(app, "smtp", cert))
 
     def factory() -> SMTP:
         protocol = make()

@@ -31,6 +31,7 @@ import logging
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
@@ -249,7 +250,8 @@ class _Settings:
     check: Callable[[SMTP, Session, Envelope, str, Any], AuthResult] | None
 
 
-def _load(config: Config, previous: _Settings | None) -> _Settings:
+def _load(config: Config, previous: _Settings | None,
+          on_certificate: Callable[[Path], None]) -> _Settings:
     """Settings for `config`; after a reload, a certificate that fails to load keeps the old one."""
     try:
         tls = tls_context(config.smtp)
@@ -258,6 +260,9 @@ def _load(config: Config, previous: _Settings | None) -> _Settings:
             raise  # at start-up: the daemon does not start without its certificate
         log.error("smtp: cannot load the TLS certificate, keeping the one in use: %s", exc)
         tls = previous.tls
+    else:
+        if config.smtp.tls_cert is not None:
+            on_certificate(config.smtp.tls_cert)
     users = dict(config.smtp.auth_users)
     return _Settings(config, tls, authenticator(users) if users else None)
 
@@ -265,13 +270,15 @@ def _load(config: Config, previous: _Settings | None) -> _Settings:
 def protocol_factory(
     config: Callable[[], Config], handler: object,
     *, wrap: Callable[[type[_Hardened]], type[_Hardened]] = lambda kind: kind,
+    on_certificate: Callable[[Path], None] = lambda cert: None,
 ) -> Callable[[], SMTP]:
     """A protocol factory for `loop.create_server`, as `[smtp]` configures it.
 
     `config` gives the configuration in force; each new connection follows it.
-    `wrap` may derive the protocol class (the daemon adds its metrics this way).
+    `wrap` may derive the protocol class (the daemon adds its metrics this way);
+    `on_certificate` hears of each TLS certificate put in use.
     """
-    current = _load(config(), None)
+    current = _load(config(), None, on_certificate)
     kind = wrap(MailboxLMTP if current.config.smtp.protocol == "lmtp" else MailboxSMTP)
     connections = OpenConnections()
     in_memory = MailInMemory()
@@ -282,7 +289,7 @@ def protocol_factory(
         nonlocal current
         in_force = config()
         if in_force is not current.config:  # reloaded since the last connection
-            current = _load(in_force, current)
+            current = _load(in_force, current, on_certificate)
         smtp = current.config.smtp
         protocol = kind(
             handler, hostname=current.config.server.hostname, ident="incidentd ESMTP",

@@ -18,6 +18,7 @@ import ssl
 import urllib.request
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +26,7 @@ import psutil
 
 from daemon.comms import Renderer
 from daemon.config import EXAMPLE_TOKEN_PREFIX, Config, split_hostport
+from daemon.ops.certificates import expiry_problem, not_after
 from daemon.ops.service import read_pid_file
 from daemon.ops.templates import TemplateProblem, check_templates
 from daemon.store.db import create_engine
@@ -260,12 +262,38 @@ def check_configuration(config: Config) -> list[Finding]:
     return findings
 
 
+def check_certificates(config: Config, now: datetime | None = None) -> list[Finding]:
+    """Each configured TLS certificate is valid for a while yet."""
+    now = now or datetime.now(UTC)
+    findings = []
+    for listener, cert in (("http", config.server.tls_cert), ("smtp", config.smtp.tls_cert)):
+        if cert is None:
+            continue
+        topic = f"{listener} certificate"
+        try:
+            end = not_after(cert)
+        except (OSError, ValueError) as exc:
+            findings.append(Finding("fail", topic, f"{cert}: cannot read it: {exc}",
+                                    "point tls_cert at a PEM certificate chain"))
+            continue
+        problem = expiry_problem(end, now)
+        if problem is None:
+            findings.append(Finding("ok", topic, f"{cert} is valid until "
+                                    f"{end:%Y-%m-%d} ({(end - now).days} days)"))
+        else:
+            findings.append(Finding("fail" if end <= now else "warn", topic,
+                                    f"{cert} {problem}",
+                                    "renew it, then: systemctl reload incidentd"))
+    return findings
+
+
 def run_checks(config: Config, hint: str = "") -> list[Finding]:
     """All checks, in the order an operator would fix things."""
     findings = check_configuration(config)
     findings += check_data_dir(config)
     findings += asyncio.run(check_database(config, hint))
     findings += check_listeners(config)
+    findings += check_certificates(config)
     findings += check_templates_render(config)
     findings += check_relay(config)
     return findings

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import ssl
 from collections.abc import Callable
+from pathlib import Path
 
 from daemon.config import Config
 
@@ -27,13 +28,16 @@ def server_context(cert: str, key: str) -> ssl.SSLContext:
 class HttpTls:
     """The listener's TLS context, kept to the certificate of the configuration in force."""
 
-    def __init__(self, config: Callable[[], Config]) -> None:
+    def __init__(self, config: Callable[[], Config],
+                 on_load: Callable[[Path], None] = lambda cert: None) -> None:
         self._config = config
+        self._on_load = on_load  # told of each certificate put in use
         self._loaded_for = config()
         cert, key = self._loaded_for.server.tls_cert, self._loaded_for.server.tls_key
         if cert is None or key is None:
             raise ValueError("HttpTls needs [server] tls_cert and tls_key")
         self.context = server_context(str(cert), str(key))
+        on_load(cert)
 
     def refresh(self) -> None:
         """Read the certificate again if the configuration was reloaded since the last time."""
@@ -49,3 +53,5 @@ class HttpTls:
             self.context.load_cert_chain(str(cert), str(key))
         except (OSError, ssl.SSLError) as exc:
             log.error("http: cannot load the TLS certificate, keeping the one in use: %s", exc)
+            return
+        self._on_load(cert)

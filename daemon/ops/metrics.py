@@ -82,6 +82,10 @@ class Metrics:
         self.smtp_rejections = Counter("incidentd_smtp_rejections",
                                        "SMTP replies with a 4xx/5xx code, by code.", ["code"],
                                        registry=registry)
+        self.tls_expiry = Gauge(
+            "incidentd_tls_certificate_expiry_timestamp_seconds",
+            "When the TLS certificate each listener serves stops being valid (Unix time).",
+            ["listener"], registry=registry)
         self.http_requests = Counter("incidentd_http_requests",
                                      "HTTP requests by method, route template and status.",
                                      ["method", "route", "status"], registry=registry)

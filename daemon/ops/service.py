@@ -32,7 +32,7 @@ from daemon.ops.http_site import CappedSite, ConnectionLimits
 from daemon.ops.http_tls import HttpTls
 from daemon.ops.metrics import METRICS
 from daemon.ops.sdnotify import SystemdNotifier, watchdog_interval
-from daemon.ops.wiring import OPS, reload_app, store_stats
+from daemon.ops.wiring import OPS, certificate_loaded, reload_app, store_stats
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,8 @@ class Service:
                                     server.trusted_proxies)
 
         config = self.app[RUNTIME].get_config
-        tls = HttpTls(config) if config().server.tls_cert is not None else None
+        tls = (HttpTls(config, lambda cert: certificate_loaded(self.app, "http", cert))
+               if config().server.tls_cert is not None else None)
         site = CappedSite(self.runner, limits, host=self.host, port=self.port, sock=self.sock,
                           tls=tls)
         await site.start()

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -24,6 +25,7 @@ from daemon.comms.delivery import deliver_due
 from daemon.config import Config
 from daemon.keys import CLOCK, ENGINE, RUNTIME, SESSIONS
 from daemon.logs import setup_logging
+from daemon.ops.certificates import loaded
 from daemon.ops.health import Check, LoopMonitor, check_outbox, check_pipeline
 from daemon.ops.instrument import MeasuredNotifier, scheduler_listener
 from daemon.ops.metrics import METRICS, Metrics
@@ -161,6 +163,13 @@ async def reload_app(app: web.Application) -> ReloadResult:
             state.secrets |= secret_values(config)  # old secrets may still be in flight
             setup_logging(config.logging.level, config.logging.format, state.secrets)
         return result
+
+
+def certificate_loaded(app: web.Application, listener: str, cert: Path) -> None:
+    """`listener` serves `cert` from now on: export when it expires, warn when that is soon."""
+    end = loaded(listener, cert, app[CLOCK].now())
+    if end is not None:
+        app[METRICS].tls_expiry.labels(listener).set(end.timestamp())
 
 
 async def store_stats(app: web.Application) -> StoreStats:

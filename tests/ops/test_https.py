@@ -6,6 +6,7 @@ import asyncio
 import signal
 import ssl
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from daemon.cli import main
 from daemon.config import load_config
+from daemon.ops.certificates import not_after
 from daemon.ops.reload import plan_reload
 from tests.daemon.intake.tls import Certificate, issue
 from tests.ops.proc import DaemonProcess, config_text, daemon_process
@@ -31,6 +33,16 @@ async def fetch(daemon: DaemonProcess, context: ssl.SSLContext) -> int:
             json={"title": "Certificate expired on www"},
             headers={"Authorization": f"Bearer {GENERIC_TOKEN}"}) as response:
         return response.status
+
+
+async def expiry(daemon: DaemonProcess, context: ssl.SSLContext) -> float:
+    """The certificate expiry /metrics reports for the HTTP listener."""
+    async with aiohttp.ClientSession() as http, http.get(
+            f"https://127.0.0.1:{daemon.http}/metrics", ssl=context) as response:
+        text = await response.text()
+    name = 'incidentd_tls_certificate_expiry_timestamp_seconds{listener="http"} '
+    (line,) = [line for line in text.splitlines() if line.startswith(name)]
+    return float(line.removeprefix(name))
 
 
 async def serving(daemon: DaemonProcess, context: ssl.SSLContext) -> None:
@@ -61,7 +73,8 @@ async def test_https_is_served_probed_and_renewed_by_a_reload(tmp_path: Path) ->
     (tmp_path / "first").mkdir()
     (tmp_path / "renewed").mkdir()
     first = issue(tmp_path / "first")
-    renewed = issue(tmp_path / "renewed")  # another CA: a client can tell which one is served
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=400)
+    renewed = issue(tmp_path / "renewed", not_after=until)  # another CA, another end
     async with daemon_process(tmp_path, server=tls_settings(first)) as daemon:
         await serving(daemon, first.client())
         assert await fetch(daemon, first.client()) == 202
@@ -70,6 +83,7 @@ async def test_https_is_served_probed_and_renewed_by_a_reload(tmp_path: Path) ->
                     f"http://127.0.0.1:{daemon.http}/healthz") as response:
                 await response.read()
         assert f"https listening on 127.0.0.1:{daemon.http}" in daemon.log()
+        assert await expiry(daemon, first.client()) == not_after(first.cert).timestamp()
 
         doctor = await asyncio.to_thread(CliRunner().invoke, main,
                                          ["doctor", "--config", str(daemon.config_path)])
@@ -84,6 +98,7 @@ async def test_https_is_served_probed_and_renewed_by_a_reload(tmp_path: Path) ->
         assert await fetch(daemon, renewed.client()) == 202
         with pytest.raises(aiohttp.ClientConnectorCertificateError):
             await fetch(daemon, first.client())
+        assert await expiry(daemon, renewed.client()) == until.timestamp()
 
         # A certificate that does not load: the reload is refused, the one in use stays.
         first.cert.write_text("not a certificate")

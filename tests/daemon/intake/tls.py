@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import trustme
@@ -28,10 +29,10 @@ class Certificate:
         return context
 
 
-def issue(folder: Path) -> Certificate:
+def issue(folder: Path, not_after: datetime | None = None) -> Certificate:
     """A new CA, and a certificate and key for 127.0.0.1 written under `folder`."""
     ca = trustme.CA()
-    issued = ca.issue_cert("127.0.0.1", "localhost")
+    issued = ca.issue_cert("127.0.0.1", "localhost", not_after=not_after)
     cert, key = folder / "cert.pem", folder / "key.pem"
     cert.write_bytes(b"".join(pem.bytes() for pem in issued.cert_chain_pems))
     issued.private_key_pem.write_to_path(str(key))
