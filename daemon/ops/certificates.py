@@ -13,8 +13,6 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cryptography import x509
-
 log = logging.getLogger(__name__)
 
 WARN_BEFORE = timedelta(days=14)
@@ -22,6 +20,8 @@ WARN_BEFORE = timedelta(days=14)
 
 def not_after(cert: Path) -> datetime:
     """The end of validity (UTC) of the first certificate in a PEM file: the server's own."""
+    from cryptography import x509  # only with TLS: a few MB the daemon needs not otherwise
+
     return x509.load_pem_x509_certificate(cert.read_bytes()).not_valid_after_utc
 
 
