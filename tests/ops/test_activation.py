@@ -85,7 +85,9 @@ def read(log: Path) -> str:
 
 async def healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 30
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+    # Connection: close, so that the probe holds no connection the test then counts.
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2),
+                                     connector=aiohttp.TCPConnector(force_close=True)) as http:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise AssertionError(f"incidentd exited:\n{read(log)}")
