@@ -60,13 +60,16 @@ class BodyTimeout(Exception):
         super().__init__(f"the body did not arrive within {seconds:g}s")
 
 
-async def within(seconds: float, reading: Awaitable[bytes]) -> bytes:
+async def within(seconds: float, reading: Awaitable[bytes], *, complete: bool = False) -> bytes:
     """`reading` (a body), or BodyTimeout after `seconds`.
 
     Without it, a client whose body stops arriving (or a connection that died
     without a FIN) would hold its handler and its connection for as long as
-    TCP keepalive takes: two hours by default.
+    TCP keepalive takes: two hours by default. A body that is `complete`
+    already (the usual case: it came with the headers) needs no timer.
     """
+    if complete:
+        return await reading
     try:
         async with asyncio.timeout(seconds):
             return await reading
