@@ -23,6 +23,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from daemon.clock import Clock
 from daemon.config.mail import MailboxConfig
 from daemon.forwarded import Network, host_of, is_trusted
+from daemon.intake.text import valid_text
 from daemon.intake.writer import IntakeRecord, IntakeWriter, StoreUnavailable
 from daemon.logs import Throttle
 
@@ -96,7 +97,8 @@ class MailboxHandler:
         if (mailbox is not None and sender and mailbox.sender_policy == "reject"
                 and not mailbox.sender_allowed(sender)):
             log.info("smtp refused sender peer=%s from=%s", client_of(session), sender)
-            return f"550 5.7.1 <{sender}>: sender not allowed to report incidents here"
+            return (f"550 5.7.1 <{valid_text(sender)}>: sender not allowed to report incidents "
+                    "here")
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
@@ -110,7 +112,8 @@ class MailboxHandler:
             return "553 5.1.3 A recipient address is needed"
         if address.lower() not in self._addresses():
             log.info("smtp refused recipient peer=%s rcpt=%s", client_of(session), address)
-            return f"550 5.7.1 <{address}>: not an incident mailbox here; relaying denied"
+            return (f"550 5.7.1 <{valid_text(address)}>: not an incident mailbox here; relaying "
+                    "denied")
         if len(envelope.rcpt_tos) >= self._max_recipients:
             return "452 4.5.3 Too many recipients"
         envelope.rcpt_tos.append(address)

@@ -22,9 +22,11 @@ from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from daemon.intake.signature import Claim
+from daemon.intake.text import valid_json, valid_text
 from daemon.logs import Throttle
 from daemon.store.claims import SignatureClaim
 from daemon.store.db import create_engine, create_sync_engine, is_sqlite
@@ -68,21 +70,30 @@ class IntakeRecord:
         return self.integration or "", self.claim.key.hex(), self.claim.until
 
     def values(self) -> tuple[Any, ...]:
-        """Column values for the `intake` table, in the order of `_COLUMNS`."""
+        """Column values for the `intake` table, in the order of `_COLUMNS`.
+
+        Text from the sender (an SMTP address) may hold bytes that are not
+        UTF-8; they are stored escaped, as one such row would otherwise fail the
+        whole batch it was committed with.
+        """
         return (
             self.received_at,
             self.source,
-            self.integration,
-            self.peer,
-            self.content_type,
-            self.mail_from,
-            list(self.rcpt_to) if self.rcpt_to is not None else None,
-            self.auth_user,
+            _text(self.integration),
+            _text(self.peer),
+            _text(self.content_type),
+            _text(self.mail_from),
+            [valid_text(a) for a in self.rcpt_to] if self.rcpt_to is not None else None,
+            _text(self.auth_user),
             self.raw,
             hashlib.sha256(self.raw).hexdigest(),
             IntakeStatus.ACCEPTED.value,
-            dict(self.details) if self.details else None,
+            valid_json(dict(self.details)) if self.details else None,
         )
+
+
+def _text(value: str | None) -> str | None:
+    return None if value is None else valid_text(value)
 
 
 _COLUMNS = ("received_at", "source", "integration", "peer", "content_type", "mail_from",
@@ -277,6 +288,15 @@ class _AsyncStore:
         await self._engine.dispose()
 
 
+def store_down(exc: BaseException) -> bool:
+    """Whether `exc` says the store cannot take anything now (rather than this data)."""
+    if isinstance(exc, sqlite3.OperationalError | OSError | OperationalError | InterfaceError):
+        return True  # locked, disk I/O, disk full; connection refused, lost or timed out
+    if type(exc) is sqlite3.DatabaseError:  # "database disk image is malformed"
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 class IntakeWriter:
     """Owns all intake inserts; `submit()` resolves after the commit."""
 
@@ -340,6 +360,13 @@ class IntakeWriter:
         try:
             ids = await self._store.insert([record for record, _ in batch])
         except Exception as exc:  # noqa: BLE001 - any failure to commit means "retry later"
+            if len(batch) > 1 and not store_down(exc):
+                # Perhaps one report's values: the others must not pay for it.
+                log.error("intake commit failed for a batch of %d, storing them one by one: %s",
+                          len(batch), exc)
+                for pending in batch:
+                    await self._commit([pending])
+                return
             log.error("intake commit failed for %d report(s): %s", len(batch), exc)
             for _, future in batch:
                 if not future.done():

@@ -131,3 +131,43 @@ async def test_a_batch_larger_than_one_statement_allows_still_commits_as_one(
         await writer.close()
     stored = await stored_bodies(config)
     assert [stored[i] for i in ids] == [r.raw for r in records]
+
+
+async def test_text_no_encoder_takes_is_stored_escaped(config: Config) -> None:
+    """Bytes that are not UTF-8 arrive from aiosmtpd and aiohttp as lone surrogates."""
+    record = IntakeRecord(received_at=datetime.now(UTC), source="smtp", raw=b"x",
+                          mail_from="a\udcff@example.org", rcpt_to=["\udcfe@example.org"],
+                          content_type="application/x\udcff+json", peer="192.0.2.1",
+                          details={"helo\udcff": ["\udcff"]})
+    writer = IntakeWriter(config.database_url)
+    writer.start()
+    try:
+        intake_id = await writer.submit(record)
+    finally:
+        await writer.close()
+    engine = create_engine(config.database_url)
+    async with AsyncSession(engine) as session:
+        stored = await session.get_one(Intake, intake_id)
+    await engine.dispose()
+    assert (stored.mail_from, stored.rcpt_to, stored.content_type, stored.details) == (
+        "a\\udcff@example.org", ["\\udcfe@example.org"], "application/x\\udcff+json",
+        {"helo\\udcff": ["\\udcff"]})
+
+
+async def test_one_report_that_cannot_be_stored_does_not_fail_the_others(
+        config: Config) -> None:
+    poison = IntakeRecord(received_at=datetime.now(UTC), source="webhook", raw=b"{}",
+                          details={"not JSON": {1, 2}})  # as an unforeseen bad value would
+    records = numbered(5)
+    writer = IntakeWriter(config.database_url)
+    writer.start()
+    try:
+        answers = await asyncio.gather(*(writer.submit(r) for r in [*records[:2], poison,
+                                                                     *records[2:]]),
+                                       return_exceptions=True)
+        assert writer.batches == 5  # the batch failed, then each was committed alone
+    finally:
+        await writer.close()
+    assert isinstance(answers.pop(2), StoreUnavailable)
+    stored = await stored_bodies(config)
+    assert [stored[i] for i in answers] == [r.raw for r in records]
