@@ -242,6 +242,22 @@ def throttle_smtp_warnings(logger: logging.Logger | None = None) -> Throttle:
     return throttle
 
 
+class _Stretch:
+    """When a line of a flood may go out: the first at once, then one per 10 s."""
+
+    def __init__(self) -> None:
+        self._last: float | None = None
+        self._held = 0
+
+    def let_through(self, now: float) -> int | None:
+        """None to hold this one back; else how many were held back before it."""
+        if self._last is not None and now - self._last < REFUSALS_LOGGED_EVERY:
+            self._held += 1
+            return None
+        held, self._last, self._held = self._held, now, 0
+        return held
+
+
 class Throttle(logging.Filter):
     """Lets each kind of message (its format string) through at most once per 10 s.
 
@@ -254,21 +270,16 @@ class Throttle(logging.Filter):
         super().__init__()
         self._kinds = None if kinds is None else frozenset(kinds)  # None: every kind
         self._clock = clock
-        self._last: dict[str, float] = {}
-        self._held: dict[str, int] = {}
+        self._stretches: dict[str, _Stretch] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
         """False for a message like one let through less than 10 s ago."""
         kind = str(record.msg)
         if self._kinds is not None and kind not in self._kinds:
             return True
-        now = self._clock()
-        last = self._last.get(kind)
-        if last is not None and now - last < REFUSALS_LOGGED_EVERY:
-            self._held[kind] = self._held.get(kind, 0) + 1
+        held = self._stretches.setdefault(kind, _Stretch()).let_through(self._clock())
+        if held is None:
             return False
-        self._last[kind] = now
-        held = self._held.pop(kind, 0)
         if held and isinstance(record.args, tuple):
             record.msg, record.args = f"{kind} suppressed=%d", (*record.args, held)
         return True
@@ -285,15 +296,11 @@ class RefusalLog:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._log, self._what = logger, what
         self._clock = clock
-        self._last: float | None = None
-        self._unlogged = 0
+        self._stretch = _Stretch()
 
     def refused(self, peer: str, reason: str) -> None:
         """Note one refusal; log it unless a line went out less than 10 s ago."""
-        now = self._clock()
-        self._unlogged += 1
-        if self._last is not None and now - self._last < REFUSALS_LOGGED_EVERY:
-            return
-        self._log.warning("%s refused peer=%s reason=%s count=%d", self._what, peer,
-                          reason, self._unlogged)
-        self._last, self._unlogged = now, 0
+        held = self._stretch.let_through(self._clock())
+        if held is not None:  # this one and those held back since the last line
+            self._log.warning("%s refused peer=%s reason=%s count=%d", self._what, peer,
+                              reason, held + 1)

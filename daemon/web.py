@@ -60,15 +60,15 @@ class BodyTimeout(Exception):
         super().__init__(f"the body did not arrive within {seconds:g}s")
 
 
-async def within(seconds: float, reading: Awaitable[bytes], *, complete: bool = False) -> bytes:
-    """`reading` (a body), or BodyTimeout after `seconds`.
+async def within(request: web.BaseRequest, seconds: float, reading: Awaitable[bytes]) -> bytes:
+    """`reading` (`request`'s body), or BodyTimeout after `seconds`.
 
     Without it, a client whose body stops arriving (or a connection that died
     without a FIN) would hold its handler and its connection for as long as
-    TCP keepalive takes: two hours by default. A body that is `complete`
+    TCP keepalive takes: two hours by default. A body that is complete
     already (the usual case: it came with the headers) needs no timer.
     """
-    if complete:
+    if request.content.is_eof():
         return await reading
     try:
         async with asyncio.timeout(seconds):

@@ -97,8 +97,7 @@ def path_id(request: web.Request, name: str, what: str) -> int:
 async def json_body(request: web.Request) -> Any:
     """The request body as JSON (400 when it is not JSON)."""
     timeout = request.app[RUNTIME].get_config().server.http_body_timeout
-    body = await within(timeout.total_seconds(), request.read(),
-                        complete=request.content.is_eof())
+    body = await within(request, timeout.total_seconds(), request.read())
     if not body.strip():
         raise ApiError(400, "empty body; send a JSON object", "body")
     try:

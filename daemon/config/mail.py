@@ -141,8 +141,8 @@ class SmtpConfig(BaseModel):
                                        "past it DATA gets 451, and a transfer that would "
                                        "grow past it gets 421 and is closed")
     max_data_in_memory_per_client: Size = Field(
-        64 * 1024 * 1024, ge=1, description="the same for the connections of one client "
-                                            "([server] trusted_proxies are not counted apart)")
+        64 * 1024 * 1024, description="the same for the connections of one client "
+                                      "([server] trusted_proxies are not counted apart)")
 
     @field_validator("auth_users")
     @classmethod

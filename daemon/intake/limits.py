@@ -84,8 +84,7 @@ async def read_body(request: web.Request, limit: int, seconds: float) -> bytes:
     """
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge(limit)
-    return await within(seconds, _read_at_most(request, limit),
-                        complete=request.content.is_eof())
+    return await within(request, seconds, _read_at_most(request, limit))
 
 
 async def _read_at_most(request: web.Request, limit: int) -> bytes:

@@ -11,7 +11,7 @@ largest mail always gets through.
 from __future__ import annotations
 
 import collections
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from daemon.config.mail import SmtpConfig
 
@@ -66,7 +66,7 @@ class Transfer:
 
     client: str | None
     held: int = 0
-    _tail: bytes | None = field(default=b"\r\n")  # the DATA line ended with one
+    _tail: bytes | None = b"\r\n"  # the DATA line ended with one
 
     def mail_part(self, data: bytes) -> int:
         """How much of `data` is mail: what comes before the end of DATA, once seen.
