@@ -109,6 +109,13 @@ def parse_size(value: Any) -> int:
 Size = Annotated[int, BeforeValidator(parse_size)]
 
 
+def server_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    """A server-side TLS context for `cert` and `key`, with the standard library's defaults."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
 def tls_pair_problem(cert: Path | None, key: Path | None) -> str | None:
     """What is wrong with a `tls_cert`/`tls_key` pair, loaded as a server would; None if fine.
 
@@ -120,7 +127,7 @@ def tls_pair_problem(cert: Path | None, key: Path | None) -> str | None:
     if cert is None or key is None:
         return None
     try:
-        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+        server_tls_context(cert, key)
     except (OSError, ssl.SSLError) as exc:
         return f"tls_cert/tls_key: cannot load {cert} with {key}: {exc}"
     return None

@@ -39,6 +39,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from daemon.config import Config
 from daemon.config.mail import SmtpConfig
+from daemon.config.types import server_tls_context
 from daemon.forwarded import host_of, is_trusted
 from daemon.intake.passwords import DUMMY_HASH, verify_password
 from daemon.intake.smtp import client_of
@@ -218,9 +219,7 @@ def tls_context(smtp: SmtpConfig) -> ssl.SSLContext | None:
     """The server-side TLS context for STARTTLS, when a certificate is configured."""
     if smtp.tls_cert is None or smtp.tls_key is None:
         return None
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(smtp.tls_cert, smtp.tls_key)
-    return context
+    return server_tls_context(smtp.tls_cert, smtp.tls_key)
 
 
 def authenticator(users: dict[str, str]

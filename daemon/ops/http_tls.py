@@ -14,15 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from daemon.config import Config
+from daemon.config.types import server_tls_context
 
 log = logging.getLogger(__name__)
-
-
-def server_context(cert: str, key: str) -> ssl.SSLContext:
-    """A server-side context with the standard library's defaults (TLS 1.2 and later)."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    return context
 
 
 class HttpTls:
@@ -36,7 +30,7 @@ class HttpTls:
         cert, key = self._loaded_for.server.tls_cert, self._loaded_for.server.tls_key
         if cert is None or key is None:
             raise ValueError("HttpTls needs [server] tls_cert and tls_key")
-        self.context = server_context(str(cert), str(key))
+        self.context = server_tls_context(cert, key)  # TLS 1.2 and later
         on_load(cert)
 
     def refresh(self) -> None:
