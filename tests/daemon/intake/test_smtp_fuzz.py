@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemon.intake.smtp_talk import read_reply
 from tests.daemon.mailbox.support import mail_config
 from tests.support import MAILBOX, running_daemon
 
@@ -39,14 +40,6 @@ BODIES = [
 ]
 
 
-async def reply(reader: asyncio.StreamReader) -> bytes:
-    """The last line of the next reply; empty when the server closed the connection."""
-    while True:
-        line = await asyncio.wait_for(reader.readline(), 10)
-        if not line or line[3:4] != b"-":
-            return line
-
-
 def commands(rng: random.Random) -> list[str]:
     """Mostly a mail's usual order with odd arguments, with odd commands put in anywhere."""
     def address() -> str:
@@ -64,16 +57,16 @@ def commands(rng: random.Random) -> list[str]:
 async def conversation(port: int, rng: random.Random) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        assert (await reply(reader)).startswith(b"220 ")
+        assert (await read_reply(reader)).startswith(b"220 ")
         for command in commands(rng):
             writer.write(command.encode("utf-8", "surrogateescape") + b"\r\n")
-            line = await reply(reader)
+            line = await read_reply(reader)
             if line.startswith(b"354"):
                 writer.write(rng.choice(BODIES))
-                line = await reply(reader)
+                line = await read_reply(reader)
             elif line.startswith(b"334"):
                 writer.write(rng.choice([b"*", b"YQ==", b"!!", b""]) + b"\r\n")
-                line = await reply(reader)
+                line = await read_reply(reader)
             if not line or (line.startswith(b"220 ") and command.startswith("STARTTLS")):
                 return  # closed (QUIT, too many bogus commands), or TLS we do not speak here
             assert line[:1] in b"2345", (command, line)
@@ -102,12 +95,12 @@ async def test_addresses_that_are_not_utf8_are_answered_and_stored(tmp_path: Pat
         try:
             lines = [b"EHLO client.example.org", b"MAIL FROM:<" + sender + b"> SMTPUTF8",
                      *(b"RCPT TO:<" + r + b">" for r in recipients), b"DATA"]
-            answers = [await reply(reader)]
+            answers = [await read_reply(reader)]
             for line in lines:
                 writer.write(line + b"\r\n")
-                answers.append(await reply(reader))
+                answers.append(await read_reply(reader))
             writer.write(b"Subject: bytes\r\n\r\nhi\r\n.\r\n")
-            answers.append(await reply(reader))
+            answers.append(await read_reply(reader))
             return answers
         finally:
             writer.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.ops.metrics import METRICS
+from tests.daemon.intake.smtp_talk import rejections
 from tests.daemon.mailbox.support import mail_config
 from tests.support import Daemon, running_daemon
 
@@ -34,11 +34,6 @@ async def open_many(stack: AsyncExitStack, daemon: Daemon, count: int) -> list[b
             for _ in range(count)]
 
 
-def rejections(daemon: Daemon) -> float:
-    registry = daemon.app[METRICS].registry
-    return registry.get_sample_value("incidentd_smtp_rejections_total", {"code": "421"}) or 0
-
-
 async def test_connections_per_client_and_in_all(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     config = await mail_config(tmp_path, **{"smtp.max_connections": 3,
@@ -50,7 +45,7 @@ async def test_connections_per_client_and_in_all(
         async with connection(daemon.smtp_port) as (line, reader):
             assert line == REFUSAL
             assert await asyncio.wait_for(reader.read(), 5) == b""  # and closed
-        assert rejections(daemon) == 2
+        assert rejections(daemon, "421") == 2
         assert "smtp connection refused peer=127.0.0.1 reason=2 connections open from this " \
                "address count=1" in caplog.text
 

@@ -13,10 +13,10 @@ import pytest
 
 from daemon.config.mail import SmtpConfig
 from daemon.intake.smtp_memory import MailInMemory, Transfer
-from daemon.ops.metrics import METRICS
+from tests.daemon.intake.smtp_talk import read_reply, rejections
 from tests.daemon.intake.tls import Certificate
 from tests.daemon.mailbox.support import mail_config
-from tests.support import MAILBOX, Daemon, running_daemon
+from tests.support import MAILBOX, running_daemon
 
 LINE = b"x" * 998 + b"\r\n"  # 1000 bytes
 
@@ -29,12 +29,7 @@ class Client:
 
     async def reply(self) -> bytes:
         """The next reply, all its lines."""
-        lines = []
-        while True:
-            line = await asyncio.wait_for(self.reader.readline(), 5)
-            lines.append(line)
-            if len(line) < 4 or line[3:4] != b"-":
-                return b"".join(lines)
+        return await read_reply(self.reader)
 
     async def command(self, line: str) -> bytes:
         self.writer.write(line.encode() + b"\r\n")
@@ -77,11 +72,6 @@ async def client(port: int, source: str = "127.0.0.1") -> AsyncIterator[Client]:
     finally:
         writer.close()
         await writer.wait_closed()
-
-
-def rejections(daemon: Daemon, code: str) -> float:
-    registry = daemon.app[METRICS].registry
-    return registry.get_sample_value("incidentd_smtp_rejections_total", {"code": code}) or 0
 
 
 async def settle() -> None:
