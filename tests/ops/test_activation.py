@@ -8,6 +8,7 @@ import os
 import signal
 import smtplib
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -83,7 +84,9 @@ def read(log: Path) -> str:
     return log.read_text(errors="replace")
 
 
-async def healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+async def healthy(port: int, process: subprocess.Popen[bytes], log: Path,
+                  tls: ssl.SSLContext | None = None) -> None:
+    """Wait until /healthz answers 200 (over HTTPS, trusting `tls`, when given)."""
     deadline = time.monotonic() + 30
     # Connection: close, so that the probe holds no connection the test then counts.
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2),
@@ -92,7 +95,8 @@ async def healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
             if process.poll() is not None:
                 raise AssertionError(f"incidentd exited:\n{read(log)}")
             try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                async with http.get(f"{'https' if tls else 'http'}://127.0.0.1:{port}/healthz",
+                                    ssl=tls or True) as response:
                     if response.status == 200:
                         return
             except (aiohttp.ClientError, TimeoutError):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import ssl
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from daemon.ops.certificates import not_after
 from daemon.ops.reload import plan_reload
 from tests.daemon.intake.tls import Certificate, issue
 from tests.ops.proc import DaemonProcess, config_text, daemon_process
+from tests.ops.test_activation import healthy
 from tests.support import GENERIC_TOKEN
 
 
@@ -45,20 +45,6 @@ async def expiry(daemon: DaemonProcess, context: ssl.SSLContext) -> float:
     return float(line.removeprefix(name))
 
 
-async def serving(daemon: DaemonProcess, context: ssl.SSLContext) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert daemon.process.poll() is None, daemon.log()
-        try:
-            async with aiohttp.ClientSession() as http, http.get(
-                    f"https://127.0.0.1:{daemon.http}/healthz", ssl=context) as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            await asyncio.sleep(0.1)
-    raise AssertionError(daemon.log())
-
-
 async def reloaded(daemon: DaemonProcess, count: int) -> None:
     """Wait for the `count`-th reload line in the log."""
     for _ in range(200):
@@ -76,7 +62,7 @@ async def test_https_is_served_probed_and_renewed_by_a_reload(tmp_path: Path) ->
     until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=400)
     renewed = issue(tmp_path / "renewed", not_after=until)  # another CA, another end
     async with daemon_process(tmp_path, server=tls_settings(first)) as daemon:
-        await serving(daemon, first.client())
+        await healthy(daemon.http, daemon.process, daemon.log_path, first.client())
         assert await fetch(daemon, first.client()) == 202
         with pytest.raises(aiohttp.ClientError):  # plain HTTP gets no answer it can read
             async with aiohttp.ClientSession() as http, http.get(
