@@ -56,7 +56,7 @@ def serve(config_path: Path | None, data_dir: Path | None, http: str | None,
                       shutdown_timeout=config.server.shutdown_timeout.total_seconds(),
                       idle_timeout=config.server.http_idle_timeout.total_seconds(),
                       pid_file=config.server.data_dir / PID_FILE, access_log_class=AccessLogger,
-                      sock=listeners.get("http"))
+                      sock=listeners.get("http"), freeze_heap=True)
     try:
         asyncio.run(service.run())
     except SchemaError as exc:

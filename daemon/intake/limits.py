@@ -61,7 +61,10 @@ class IntakeGuards:
 
     def replays(self, name: str) -> ReplayCache:
         """The replay cache of integration `name`."""
-        return self._replays.setdefault(name, ReplayCache())
+        cache = self._replays.get(name)
+        if cache is None:  # not setdefault: that would build a cache per request
+            cache = self._replays[name] = ReplayCache()
+        return cache
 
 
 GUARDS = web.AppKey("intake_guards", IntakeGuards)

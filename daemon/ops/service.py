@@ -28,6 +28,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from daemon.keys import CLOCK, RUNTIME
 from daemon.ops.activation import describe
+from daemon.ops.heap import freeze_startup_heap
 from daemon.ops.http_site import CappedSite, ConnectionLimits
 from daemon.ops.http_tls import HttpTls
 from daemon.ops.metrics import METRICS
@@ -54,8 +55,10 @@ class Service:
         access_log_class: type[AbstractAccessLogger] | None = None,
         notifier: SystemdNotifier | None = None,
         sock: socket.socket | None = None,
+        freeze_heap: bool = False,
     ) -> None:
         self.app = app
+        self.freeze_heap = freeze_heap  # the process is ours alone (not a test's)
         self.host, self.port = host, port
         self.sock = sock  # a listening socket from systemd, used instead of host and port
         self.pid_file = pid_file
@@ -128,6 +131,8 @@ class Service:
         else:
             log.info("%s listening on %s", scheme, site.name.removeprefix(f"{scheme}://"))
         self._write_pid_file()
+        if self.freeze_heap:
+            freeze_startup_heap()
         self.notifier.ready(await self.status_line("ready"))
         self._started = True
         if self._reload_pending:
