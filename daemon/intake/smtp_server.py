@@ -3,9 +3,11 @@
 aiosmtpd's protocol classes run on the daemon's loop (`loop.create_server`),
 never in the threaded `Controller`. What is added here:
 
-- lines longer than RFC 5321's 1000 octets are accepted up to `MAX_LINE`
-  (RFC 5321 §4.5.3.1 asks servers not to impose limits where they can avoid
-  it, and real mail has them: HTML on one line, CR-only line ends);
+- lines longer than RFC 5321's 1000 octets are accepted (RFC 5321 §4.5.3.1
+  asks servers not to impose limits where they can avoid it, and real mail
+  has them: HTML on one line, CR-only or LF-only line ends): a command line up
+  to `MAX_LINE`, a line of mail up to the message size limit, which bounds the
+  whole transfer anyway;
 - a connection lives at most `[smtp] session_timeout`, however busy, besides
   aiosmtpd's idle timeout per command (`[smtp] timeout`);
 - AUTH (PLAIN, LOGIN) only after STARTTLS, against `[smtp] auth_users`, at
@@ -143,7 +145,7 @@ class _Hardened(SMTP):
         """DATA, if the mail being received leaves room; its bytes count until it is stored."""
         budget, limits = self._in_memory, self._limits
         if budget is None or limits is None:
-            await super().smtp_DATA(arg)
+            await self._data_with_long_lines(arg)
             return
         client = self._data_client()
         why = budget.why_not_start(client, limits)
@@ -153,10 +155,33 @@ class _Hardened(SMTP):
             return
         self._transfer = Transfer(client)
         try:
-            await super().smtp_DATA(arg)  # reads the mail and stores it
+            await self._data_with_long_lines(arg)  # reads the mail and stores it
         finally:
             budget.release(self._transfer)
             self._transfer = None
+
+    async def _data_with_long_lines(self, arg: str) -> None:
+        """DATA, where one line may be as long as the whole mail may be.
+
+        A mail with bare LF (or CR) line ends is a single "line" to the CRLF
+        reader; at the command line's limit, such a mail over 64 KiB got a
+        permanent 500, so the sender's report was bounced. The reader's limit
+        is asyncio's own attribute, the one `line_length_limit` set when the
+        connection was made; it is put back for the commands that follow.
+        """
+        reader: Any = self._reader  # `_limit` is not in asyncio's typed interface
+        limit = self.data_size_limit
+        if not limit or not isinstance(getattr(reader, "_limit", None), int):
+            await super().smtp_DATA(arg)
+            return
+        # As much as `data_received` counts for a transfer: a line a little over
+        # the size limit still ends, and gets the size answer (552).
+        reader._limit = self.line_length_limit = limit + MAX_LINE
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            reader._limit = MAX_LINE
+            del self.line_length_limit  # the class's MAX_LINE again
 
     def _data_client(self) -> str | None:
         """Whom a transfer counts against apart: None for a trusted proxy (it speaks for many)."""
