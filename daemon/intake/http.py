@@ -20,7 +20,7 @@ from daemon.intake.auth import AuthError, authenticate_webhook, check_signature
 from daemon.intake.json_body import NotJson, decode_json
 from daemon.intake.limits import GUARDS, BodyTooLarge, IntakeGuards, read_body
 from daemon.intake.signature import Claim
-from daemon.intake.writer import IntakeRecord, Replayed, StoreUnavailable
+from daemon.intake.writer import IntakeRecord, IntakeWriter, Replayed, StoreUnavailable
 from daemon.keys import CLOCK, RUNTIME, WRITER
 from daemon.web import INTAKE_ID, json_error
 
@@ -88,7 +88,8 @@ def body_limit(config: Config, integration: IntegrationConfig) -> int:
 
 async def receive_webhook(request: web.Request) -> web.Response:
     """Store one webhook body and answer with its intake id."""
-    config: Config = request.app[RUNTIME].config  # integrations and tokens reload
+    app = request.app  # a property that looks it up each time
+    config: Config = app[RUNTIME].config  # integrations and tokens reload
     name = request.match_info["integration"]
     integration = config.integrations.get(name)
     if integration is None or not integration.enabled:
@@ -105,21 +106,22 @@ async def receive_webhook(request: web.Request) -> web.Response:
                                config.server.http_body_timeout.total_seconds())
     except BodyTooLarge as exc:
         return json_error(413, str(exc), field="body")
-    guards = request.app[GUARDS]
+    guards = app[GUARDS]
     replays = guards.replays(name)
-    now = request.app[CLOCK].now()
+    now = app[CLOCK].now()
     try:
         claim = check_signature(integration, request.headers, body, now, replays)
     except AuthError as exc:
         return auth_refused(name, request, exc)
-    response = await _admit_and_store(request, guards, name, integration, body, now, claim)
+    response = await _admit_and_store(request, app[WRITER], guards, name, integration, body,
+                                      now, claim)
     if claim is not None and response.status != 202:
         replays.release(claim.key)  # not stored: the sender's retry must not count as a replay
     return response
 
 
-async def _admit_and_store(request: web.Request, guards: IntakeGuards, name: str,
-                           integration: IntegrationConfig, body: bytes,
+async def _admit_and_store(request: web.Request, writer: IntakeWriter, guards: IntakeGuards,
+                           name: str, integration: IntegrationConfig, body: bytes,
                            now: datetime, claim: Claim | None) -> web.Response:
     wait = guards.admit(name, integration.rate_limit)
     if wait:
@@ -137,7 +139,7 @@ async def _admit_and_store(request: web.Request, guards: IntakeGuards, name: str
         claim=claim,
     )
     try:
-        intake_id = await request.app[WRITER].submit(record)
+        intake_id = await writer.submit(record)
     except Replayed:  # stored already, through this daemon before a restart or another one
         return auth_refused(name, request, AuthError("replayed signature", "Signature"))
     except StoreUnavailable:

@@ -87,6 +87,11 @@ async def read_body(request: web.Request, limit: int, seconds: float) -> bytes:
     """
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge(limit)
+    if request.content.is_eof():  # the usual case: it came with the headers
+        body = request.content.read_nowait()
+        if len(body) > limit:
+            raise BodyTooLarge(limit)
+        return body
     return await within(request, seconds, _read_at_most(request, limit))
 
 
