@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from daemon.intake.auth import bearer_token, token_matches
 from daemon.keys import CLOCK, RUNTIME
 from daemon.ops.metrics import METRICS
-from daemon.ops.wiring import store_stats
+from daemon.ops.wiring import disk_space, store_stats
 from daemon.web import json_error
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,10 @@ async def metrics(request: web.Request) -> web.Response:
     except Exception as exc:  # noqa: BLE001 - still expose the process's own series
         log.warning("metrics: cannot read the store error=%s", type(exc).__name__)
         registry.database_up.set(0)
+    try:
+        await disk_space(request.app)
+    except OSError as exc:  # the last figures stay
+        log.warning("metrics: cannot measure disk space error=%s", exc)
     body = generate_latest(registry.registry)
     response = web.Response(body=body)
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST

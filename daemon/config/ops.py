@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
-from daemon.config.types import STRICT, Duration
+from daemon.config.types import STRICT, Duration, Size
 
 _OFF = ("off", "never", "none", "")
 
@@ -58,6 +58,8 @@ class HealthConfig(BaseModel):
     outbox_failures: int = Field(5, ge=1, description="consecutive failed deliveries")
     status_interval: Duration = Field(timedelta(seconds=15),
                                       description="how often systemd's STATUS= is refreshed")
+    min_free_space: Size = Field(1024**3, description="warn (log, doctor) when less is free "
+                                                     "where the daemon writes")
 
 
 class RetentionConfig(BaseModel):

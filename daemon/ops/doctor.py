@@ -27,6 +27,7 @@ import psutil
 from daemon.comms import Renderer
 from daemon.config import EXAMPLE_TOKEN_PREFIX, Config, split_hostport
 from daemon.ops.certificates import expiry_problem, not_after
+from daemon.ops.disk import database_size, describe, free_space
 from daemon.ops.service import read_pid_file
 from daemon.ops.templates import TemplateProblem, check_templates
 from daemon.store.db import create_engine
@@ -69,6 +70,27 @@ def check_data_dir(config: Config) -> list[Finding]:
         if not _writable(parent):
             findings.append(Finding("fail", "maildir", f"{maildir} is not writable",
                                     "fix its permissions or set [notify] maildir"))
+    return findings
+
+
+def check_disk(config: Config) -> list[Finding]:
+    """Free space where the daemon writes, against `[health] min_free_space`."""
+    minimum = config.health.min_free_space
+    findings = []
+    for space in free_space(config):
+        if space.free < minimum:
+            findings.append(Finding(
+                "warn", "disk space", f"only {describe(space.free)} free for {space.path} "
+                f"(min_free_space {describe(minimum)}); once it is full, senders are told "
+                "to retry (503/451) until space is freed",
+                "free space, shorten [retention] intake, or move data_dir to a larger disk"))
+        else:
+            findings.append(Finding("ok", "disk space",
+                                    f"{describe(space.free)} free for {space.path}"))
+    database = database_size(config)
+    if database is not None:
+        findings.append(Finding("ok", "database size",
+                                f"{database[0]} and its log: {describe(database[1])}"))
     return findings
 
 
@@ -291,6 +313,7 @@ def run_checks(config: Config, hint: str = "") -> list[Finding]:
     """All checks, in the order an operator would fix things."""
     findings = check_configuration(config)
     findings += check_data_dir(config)
+    findings += check_disk(config)
     findings += asyncio.run(check_database(config, hint))
     findings += check_listeners(config)
     findings += check_certificates(config)

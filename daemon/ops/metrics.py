@@ -9,10 +9,11 @@ Every name is listed in the README's Operations section.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from prometheus_client import (
@@ -24,6 +25,9 @@ from prometheus_client import (
 )
 
 from daemon.ops.stats import OUTBOX_STATES, StoreStats
+
+if TYPE_CHECKING:
+    from daemon.ops.disk import Space
 
 # What the webhook handler's answer means for the report (DESIGN §4 codes).
 WEBHOOK_OUTCOMES = {
@@ -140,6 +144,13 @@ class Metrics:
         self.database_up = Gauge("incidentd_database_up",
                                  "1 when the last scrape could query the database.",
                                  registry=registry)
+        self.disk_free = Gauge("incidentd_disk_free_bytes",
+                               "Bytes the daemon may still write where it keeps its data.",
+                               ["path"], registry=registry)
+        # Labelled by file so that nothing is exported for PostgreSQL.
+        self.database_size = Gauge("incidentd_database_size_bytes",
+                                   "The SQLite database and its write-ahead log.",
+                                   ["file"], registry=registry)
         self.reloads = Counter("incidentd_config_reloads",
                                "Configuration reloads by outcome (ok, failed).", ["outcome"],
                                registry=registry)
@@ -169,6 +180,15 @@ class Metrics:
                     "webhook", integration, outcome))
             self._http_series[key] = series
         return series
+
+    def update_disk(self, spaces: Sequence[Space], database: tuple[str, int] | None) -> None:
+        """Set the free space of each place the daemon writes to, and the SQLite file's size."""
+        self.disk_free.clear()
+        for space in spaces:
+            self.disk_free.labels(str(space.path)).set(space.free)
+        self.database_size.clear()
+        if database is not None:
+            self.database_size.labels(database[0]).set(database[1])
 
     def update_store(self, stats: StoreStats, now: datetime) -> None:
         """Set the store gauges from a fresh `StoreStats`."""

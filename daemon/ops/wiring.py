@@ -10,6 +10,7 @@ the retention job and the scheduler's lag listener.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from daemon.config import Config
 from daemon.keys import CLOCK, ENGINE, RUNTIME, SESSIONS
 from daemon.logs import setup_logging
 from daemon.ops.certificates import loaded
+from daemon.ops.disk import LowSpace, measure
 from daemon.ops.health import Check, LoopMonitor, check_outbox, check_pipeline
 from daemon.ops.instrument import MeasuredNotifier, scheduler_listener
 from daemon.ops.metrics import METRICS, Metrics
@@ -37,6 +39,7 @@ from daemon.store.migrate import current_revision, head_revision
 log = logging.getLogger(__name__)
 
 DB_TIMEOUT = 5.0  # a readiness probe must answer even when the database hangs
+DISK_INTERVAL = 60.0  # seconds between measurements of free space
 
 
 @dataclass(slots=True)
@@ -50,6 +53,7 @@ class OpsState:
     secrets: set[str] = field(default_factory=set)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     head: str | None = None  # the migration head, read once
+    low_space: LowSpace = field(default_factory=LowSpace)
 
 
 OPS = web.AppKey("ops", OpsState)
@@ -91,11 +95,12 @@ async def outbox_flush(app: web.Application) -> AsyncIterator[None]:
 
 
 async def monitoring(app: web.Application) -> AsyncIterator[None]:
-    """Measure loop lag; schedule retention; time the scheduler's jobs."""
+    """Measure loop lag and disk space; schedule retention; time the scheduler's jobs."""
     from daemon.app import SCHEDULER  # the app module imports this one
 
     state = app[OPS]
     state.monitor.start()
+    disk_watch = asyncio.create_task(watch_disk(app), name="disk-watch")
     scheduler = app.get(SCHEDULER)
     aps = scheduler.apscheduler if scheduler is not None else None
     if aps is not None:
@@ -104,7 +109,25 @@ async def monitoring(app: web.Application) -> AsyncIterator[None]:
         aps.add_job(run_retention, "cron", args=[app], id="retention", hour=hour,
                     minute=minute, coalesce=True, max_instances=1, misfire_grace_time=3600)
     yield
+    disk_watch.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await disk_watch
     await state.monitor.stop()
+
+
+async def disk_space(app: web.Application) -> None:
+    """Measure free space and the database's size now (gauges, and a warning when low)."""
+    await asyncio.to_thread(measure, app[RUNTIME].config, app[METRICS], app[OPS].low_space)
+
+
+async def watch_disk(app: web.Application) -> None:
+    """`disk_space` at start and every `DISK_INTERVAL` seconds."""
+    while True:
+        try:
+            await disk_space(app)
+        except Exception:  # noqa: BLE001 - a failed measurement must not end the watch
+            log.exception("measuring disk space failed")
+        await asyncio.sleep(DISK_INTERVAL)
 
 
 async def run_retention(app: web.Application) -> None:
