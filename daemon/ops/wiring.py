@@ -3,8 +3,8 @@
 `build_app` installs `OpsState` and two contexts: `outbox_flush`, right after
 the database (so its cleanup runs once the SMTP listener, scheduler, pipeline
 and intake writer have stopped) delivers what the last transactions queued,
-within a bounded time; `monitoring`, last, measures the event loop and adds
-the retention job and the scheduler's lag listener.
+within a bounded time; `monitoring`, last, measures the event loop and the
+disk space, and adds the retention job and the scheduler's lag listener.
 """
 
 from __future__ import annotations
