@@ -68,8 +68,10 @@ def doctor(config_path: Path | None, data_dir: Path | None) -> None:
     findings = run_checks(config, hint(config_path))
     for finding in findings:
         click.echo(str(finding))
-    failed = [f for f in findings if f.level == "fail"]
+    failed = sum(1 for f in findings if f.level == "fail")
+    warned = sum(1 for f in findings if f.level == "warn")
+    to_read = f"; {warned} warning(s) to read" if warned else ""
     if failed:
-        click.echo(f"\n{len(failed)} problem(s) to fix.")
+        click.echo(f"\n{failed} problem(s) to fix{to_read}.")
         sys.exit(1)
-    click.echo("\neverything looks right.")
+    click.echo(f"\nno problems{to_read}." if warned else "\neverything looks right.")

@@ -96,6 +96,9 @@ async def test_a_daemon_short_of_space_says_so_and_doctor_warns(
                     '[mailbox]\naddresses = ["incidents@example.org"]\n'
                     '[health]\nmin_free_space = "1000000G"\n')
     result = await asyncio.to_thread(CliRunner().invoke, main, ["doctor", "--config", str(path)])
+    assert result.exit_code == 0, result.output  # a warning, not a failure
     assert "WARN disk space: only " in result.output
+    warnings = result.output.count("\nWARN ")
+    assert result.output.endswith(f"\nno problems; {warnings} warning(s) to read.\n")
     assert "(min_free_space 1000000.0 GiB)" in result.output
     assert "fix: free space, shorten [retention] intake" in result.output

@@ -35,6 +35,7 @@ async def test_a_good_installation_passes(tmp_path: Path) -> None:
     for topic in ("configuration", "data directory", "database", "http listener",
                   "smtp listener", "templates"):
         assert f"OK   {topic}:" in result.output
+    assert result.output.endswith("\neverything looks right.\n")
 
 
 async def test_ports_held_by_the_running_daemon_are_fine(tmp_path: Path) -> None:
