@@ -50,35 +50,27 @@ def places(config: Config) -> list[Path]:
     seen: set[int] = set()
     chosen: list[Path] = []
     for path in (place.resolve() for place in wanted):
-        device = _device(path)
-        if device is None or device in seen:
+        existing = _nearest_existing(path)
+        if existing is None or (device := os.stat(existing).st_dev) in seen:
             continue
         seen.add(device)
         chosen.append(path)
     return chosen
 
 
-def _device(path: Path) -> int | None:
-    """The file system of `path`, or of its nearest existing parent (a Maildir made later)."""
-    for candidate in (path, *path.parents):
-        try:
-            return os.stat(candidate).st_dev
-        except OSError:
-            continue
-    return None
+def _nearest_existing(path: Path) -> Path | None:
+    """`path`, or its nearest parent that exists (a Maildir is made at the first mail)."""
+    return next((candidate for candidate in (path, *path.parents) if candidate.exists()), None)
 
 
 def free_space(config: Config) -> list[Space]:
-    """Free bytes in each place (`places`) that can be measured."""
+    """Free bytes in each place (`places`)."""
     spaces = []
     for path in places(config):
-        for candidate in (path, *path.parents):
-            try:
-                stat = os.statvfs(candidate)
-            except OSError:
-                continue
+        existing = _nearest_existing(path)
+        if existing is not None:
+            stat = os.statvfs(existing)
             spaces.append(Space(path, stat.f_bavail * stat.f_frsize))
-            break
     return spaces
 
 
