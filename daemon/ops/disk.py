@@ -36,7 +36,7 @@ def sqlite_file(config: Config) -> Path | None:
     if not is_sqlite(url):
         return None
     database = make_url(url).database
-    return Path(database) if database and database != ":memory:" else None
+    return Path(database).resolve() if database and database != ":memory:" else None
 
 
 def places(config: Config) -> list[Path]:
