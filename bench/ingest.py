@@ -338,6 +338,10 @@ def main() -> None:
               f"rate ratio {our_run.rate / bare_run.rate:.2f}, CPU ratio "
               f"{bare_run.cpu_ms / our_run.cpu_ms:.2f} (target >= {target:.2f})"
               f"{f'   errors {errors}' if errors else ''}")
+        # Every round, so that a fast moment of the machine (or of the load
+        # generator, which bounds the bare servers) shows as what it is.
+        print(f"{'':<11} rounds: bare {', '.join(f'{r.rate:.0f}' for r in runs[bare_key])}; "
+              f"incidentd {', '.join(f'{r.rate:.0f}' for r in runs[our_key])}")
     print(f"stored intake rows during the runs: {stored}")
     print(f"pipeline    {alerts_per_s:8.0f} alerts/s ({args.alerts} alerts in "
           f"{args.alerts // args.per_request} notifications -> {incidents} incidents; "
