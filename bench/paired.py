@@ -31,6 +31,7 @@ from ingest import (
     measure,
     start,
     stop,
+    warm_up_load_generator,
     webhook_rate,
     write_config,
 )
@@ -65,6 +66,7 @@ def main() -> None:
     parser.add_argument("--burst", type=float, default=3.0, help="seconds per burst")
     parser.add_argument("--concurrency", type=int, default=50)
     args = parser.parse_args()
+    warm_up_load_generator()
     body = FIXTURE.read_bytes()
     runs: list[list[Run]] = [[], []]
     with tempfile.TemporaryDirectory(prefix="incidentd-paired-") as tmp:
