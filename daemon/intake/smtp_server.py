@@ -170,18 +170,26 @@ class _Hardened(SMTP):
         connection was made; it is put back for the commands that follow.
         """
         reader: Any = self._reader  # `_limit` is not in asyncio's typed interface
-        limit = self.data_size_limit
-        if not limit or not isinstance(getattr(reader, "_limit", None), int):
+        most = self._most_held()
+        if most is None or not isinstance(getattr(reader, "_limit", None), int):
             await super().smtp_DATA(arg)
             return
-        # As much as `data_received` counts for a transfer: a line a little over
-        # the size limit still ends, and gets the size answer (552).
-        reader._limit = self.line_length_limit = limit + MAX_LINE
+        # A line a little over the size limit still ends, and gets the size answer (552).
+        reader._limit = self.line_length_limit = most
         try:
             await super().smtp_DATA(arg)
         finally:
             reader._limit = MAX_LINE
             del self.line_length_limit  # the class's MAX_LINE again
+
+    def _most_held(self) -> int | None:
+        """The most one DATA transfer holds, and so the longest line of mail (None: no limit).
+
+        Past the size limit aiosmtpd keeps only a count, so what it holds stops
+        growing there, but for the line being read.
+        """
+        limit = self.data_size_limit
+        return limit + MAX_LINE if limit else None
 
     def _data_client(self) -> str | None:
         """Whom a transfer counts against apart: None for a trusted proxy (it speaks for many)."""
@@ -198,10 +206,8 @@ class _Hardened(SMTP):
             return
         transfer, budget, limits = self._transfer, self._in_memory, self._limits
         if transfer is not None and budget is not None and limits is not None:
-            # Past the size limit aiosmtpd keeps only the count (it will answer
-            # 552), so what it holds stops growing there.
-            limit = self.data_size_limit
-            room = len(data) if not limit else max(0, limit + MAX_LINE - transfer.held)
+            most = self._most_held()
+            room = len(data) if most is None else max(0, most - transfer.held)
             counted = min(transfer.mail_part(data), room)
             why = budget.add(transfer, counted, limits) if counted else None
             if why is not None:
